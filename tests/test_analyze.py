@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import ACME
+from wommon.analyze.brands import BrandMatcher, fold
+from wommon.analyze.pipeline import Analyzer
+from wommon.config import BrandSettings
+
+TELEFONICA = BrandSettings(name="Telefónica", aliases=("Movistar",), exclude=())
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer(BrandMatcher((ACME, TELEFONICA)), negative_below=-0.05)
+
+
+@pytest.mark.parametrize(
+    ("text", "brand"),
+    [
+        ("I love ACME", "Acme"),
+        ("thanks @acme for nothing", "Acme"),
+        ("#Acme is down again", "Acme"),
+        ("ACME   CORP support", "Acme"),
+        ("acmeville is a town", None),
+        ("my new Acme anvil broke", None),
+        ("my Acme anvil broke and Acme support ignored me", "Acme"),
+        ("la telefonica me cobró dos veces", "Telefónica"),
+        ("TELEFÓNICA no contesta", "Telefónica"),
+        ("movistar sin señal", "Telefónica"),
+        ("nothing here", None),
+    ],
+)
+def test_brand_matching(text: str, brand: str | None) -> None:
+    assert BrandMatcher((ACME, TELEFONICA)).match(text) == brand
+
+
+def test_fold_strips_accents_and_case() -> None:
+    assert fold("Atención AL Cliente Ñ") == "atencion al cliente n"
+
+
+def test_negative_experience_needs_a_brand_and_negative_sentiment(analyzer: Analyzer) -> None:
+    bad = analyzer.analyze_text(
+        "Acme is terrible", "Acme charged me twice. Awful service, I am furious."
+    )
+    assert bad.brand == "Acme" and bad.negative and bad.sentiment < -0.4
+    good = analyzer.analyze_text("Love Acme", "Acme support was great and fast!")
+    assert good.brand == "Acme" and not good.negative and good.sentiment > 0.5
+    unbranded = analyzer.analyze_text("Terrible day", "Awful, horrible, I hate everything.")
+    assert unbranded.brand is None and not unbranded.negative
+
+
+def test_source_brand_applies_when_text_does_not_name_it(analyzer: Analyzer) -> None:
+    review = analyzer.analyze_text("Worst app", "Crashes every time. Useless and awful.", "Acme")
+    assert review.brand == "Acme" and review.negative
+
+
+def test_scores_the_sentences_about_the_brand(analyzer: Analyzer) -> None:
+    text = (
+        "What a wonderful sunny day, I love this city and the amazing food. "
+        "Then Acme lost my order and the staff were rude. "
+        "Great coffee though, fantastic people, beautiful park."
+    )
+    assert analyzer.analyze_text("", text).negative

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from wommon.cli import main
+from wommon.clock import SystemClock
+from wommon.demo.feedserver import FeedPost, FeedServer, FeedSpec
+
+ROOT = Path(__file__).parents[1]
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, cmd in group.commands.items():
+        found.append((f"{prefix}{name}", cmd))
+        if isinstance(cmd, click.Group):
+            found += _commands(cmd, f"{prefix}{name} ")
+    return found
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for name, cmd in _commands(main):
+        assert cmd.help, f"`wommon {name}` has no help text"
+        assert f"wommon {name}" in readme, f"`wommon {name}` is not documented in README.md"
+
+
+def test_check_reports_ok_and_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(
+        main, ["check", str(ROOT / "config" / "wommon.example.toml")], env={"SLACK_BOT_TOKEN": ""}
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "OK — 1 brand(s), 3 source(s)" in ok.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[sources]]\nname = "x"\nurl = "ftp://x"\n')
+    result = runner.invoke(main, ["check", str(bad)])
+    assert result.exit_code == 1
+    assert f"error: {bad}:3: sources[0].url: must be an http:// or https:// URL" in result.output
+
+
+def test_demo_prints_the_alert_offline() -> None:
+    result = CliRunner().invoke(
+        main, ["demo"], env={"SLACK_BOT_TOKEN": "", "WOMMON_SLACK_CHANNEL": ""}
+    )
+    assert result.exit_code == 0, result.output
+    assert "[wommon] Negative story spreading — Northwind Mobile" in result.output
+    assert "charged me twice" in result.output
+    assert result.output.count("Negative story spreading") == 1
+
+
+def test_sources_and_incidents_on_a_fresh_database(tmp_path: Path) -> None:
+    cfg = tmp_path / "w.toml"
+    cfg.write_text(f'[storage]\nurl = "sqlite:///{tmp_path / "w.db"}"\n')
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade", str(cfg)]).output.endswith(
+        "schema at revision 0001\n"
+    )
+    assert runner.invoke(main, ["sources", str(cfg)]).output.startswith("no sources yet")
+    assert runner.invoke(main, ["incidents", str(cfg)]).output == "no incidents\n"
+
+
+def test_missing_database_folder_is_a_clear_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "w.toml"
+    cfg.write_text('[storage]\nurl = "sqlite:////nonexistent/dir/w.db"\n')
+    result = CliRunner().invoke(main, ["db", "upgrade", str(cfg)])
+    assert result.exit_code == 1
+    assert (
+        "error: sqlite:////nonexistent/dir/w.db: folder /nonexistent/dir does not exist"
+        in result.output
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_run_polls_and_stops_on_sigterm_within_5_seconds(tmp_path: Path) -> None:
+    """R32 (first part): `wommon run` polls its sources and exits 0 promptly on SIGTERM."""
+    feeds = {
+        "blog": FeedSpec(
+            kind="rss",
+            title="Blog",
+            site="https://blog.example",
+            posts=[
+                FeedPost(
+                    "p1", "https://blog.example/p1", "a", "Acme is fine", "ok", SystemClock().now()
+                )
+            ],
+        )
+    }
+    with FeedServer(SystemClock(), feeds) as server:
+        cfg = tmp_path / "w.toml"
+        cfg.write_text(
+            f'[storage]\nurl = "sqlite:///{tmp_path / "w.db"}"\n[[brands]]\nname = "Acme"\n'
+            f'[[sources]]\nname = "blog"\nurl = "{server.url("blog")}"\n'
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WOMMON_"))}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "wommon", "run", str(cfg)],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            env=env,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while not server.requests and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.05)
+            assert server.requests == ["/feeds/blog.xml"], "the daemon never polled its source"
+            proc.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            _, stderr = proc.communicate(timeout=10)
+            elapsed = time.monotonic() - started
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, stderr
+    assert elapsed < 5
+    assert "stopping signal=SIGTERM" in stderr and "stopped" in stderr

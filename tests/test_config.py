@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wommon import config
+from wommon.errors import ConfigError
+
+EXAMPLE = Path(__file__).parents[1] / "config" / "wommon.example.toml"
+
+
+def test_example_config_is_valid_and_documents_every_section() -> None:
+    settings = config.load(EXAMPLE)
+    assert settings.brands[0].name == "Acme Telecom"
+    assert {s.name for s in settings.sources} == {
+        "google-news-acme",
+        "reddit-acme",
+        "acme-status-blog",
+    }
+    text = EXAMPLE.read_text()
+    for section, model in [
+        ("storage", config.StorageSettings),
+        ("collect", config.CollectSettings),
+        ("detect", config.DetectSettings),
+        ("slack", config.SlackSettings),
+        ("daemon", config.DaemonSettings),
+    ]:
+        assert f"[{section}]" in text
+        for key in model.model_fields:
+            assert key in text, f"{section}.{key} is not documented in the example config"
+
+
+def _error(text: str, tmp_path: Path) -> str:
+    path = tmp_path / "wommon.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    return str(info.value)
+
+
+def test_error_names_file_line_key_and_what_is_allowed(tmp_path: Path) -> None:
+    """R39: a file:// URL is rejected with the key named."""
+    message = _error(
+        '[[brands]]\nname = "Acme"\n\n[[sources]]\nname = "a"\nurl = "https://a.example/feed"\n'
+        '\n[[sources]]\nname = "b"\nurl = "file:///etc/passwd"\n',
+        tmp_path,
+    )
+    assert message.startswith(f"{tmp_path / 'wommon.toml'}:10: sources[1].url:")
+    assert "http:// or https://" in message
+
+
+def test_interval_under_minimum_and_unknown_key(tmp_path: Path) -> None:
+    """R39: an interval under the minimum is rejected with the key named."""
+    message = _error(
+        '[[sources]]\nname = "a"\nurl = "https://a.example"\ninterval_seconds = 5\n'
+        "[detect]\nmin_mentoins = 3\n",
+        tmp_path,
+    )
+    assert ":4: sources[0].interval_seconds: Input should be greater than or equal to 60" in message
+    assert ":6: detect.min_mentoins: unknown key" in message
+
+
+def test_duplicate_source_names_and_unknown_brand(tmp_path: Path) -> None:
+    """R39: duplicate names are rejected."""
+    message = _error(
+        '[[brands]]\nname = "Acme"\n[[sources]]\nname = "a"\nurl = "https://a.example"\n'
+        '[[sources]]\nname = "a"\nurl = "https://b.example"\nbrand = "Globex"\n',
+        tmp_path,
+    )
+    assert ":7: sources[1].name: duplicate source name 'a'" in message
+    assert ":9: sources[1].brand: unknown brand 'Globex' (brands: Acme)" in message
+
+
+def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
+    assert "invalid TOML" in _error("[storage\nurl = 1", tmp_path)
+    with pytest.raises(ConfigError, match="cannot read config"):
+        config.load(tmp_path / "absent.toml")
+
+
+def test_token_in_file_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    message = _error('[slack]\nchannel = "#a"\ntoken = "xoxb-SENTINEL"\n', tmp_path)
+    assert ":3: slack.token: secrets do not belong in the config file" in message
+    assert "SENTINEL" not in message
+
+
+def test_slack_target_from_env_or_credentials(tmp_path: Path) -> None:
+    settings = config.parse('[slack]\nchannel = "#alerts"\n')
+    assert config.slack_target(settings, env={}) is None
+    target = config.slack_target(settings, env={"SLACK_BOT_TOKEN": "xoxb-SENTINEL"})
+    assert target is not None and target.channel == "#alerts"
+    assert "SENTINEL" not in repr(target)
+    (tmp_path / "slack-bot-token").write_text("xoxb-from-credential\n")
+    target = config.slack_target(
+        settings,
+        env={
+            "CREDENTIALS_DIRECTORY": str(tmp_path),
+            "WOMMON_SLACK_API_URL": "http://127.0.0.1:1/api/",
+        },
+    )
+    assert target is not None
+    assert target.token == "xoxb-from-credential"
+    assert target.api_url == "http://127.0.0.1:1/api/"
+    no_channel = config.parse("")
+    assert config.slack_target(no_channel, env={"SLACK_BOT_TOKEN": "x"}) is None

@@ -1,0 +1,3 @@
+from wommon.cli import main
+
+main()

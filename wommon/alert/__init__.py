@@ -1,0 +1,1 @@
+"""Alert: deliver queued alerts to Slack or the console, each exactly once."""

@@ -1,0 +1,25 @@
+"""Alerts printed to the terminal: the default when no Slack is configured."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from wommon.alert import render
+from wommon.alert.notifier import Alert, Receipt
+
+
+class ConsoleNotifier:
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+
+    def send(self, alert: Alert) -> Receipt:
+        out = self._stream or sys.stdout
+        p = alert.payload
+        lines = [f"[wommon] {render.headline(p, alert.kind)}", f"  {render.facts(p)}"]
+        for ex in render.excerpts(p):
+            where = ex.get("url") or ex.get("domain") or ""
+            quote = (ex.get("title") or ex.get("text") or "").replace("\n", " ")
+            lines.append(f"  > {quote[:160]}  ({where})")
+        print("\n".join(lines), file=out, flush=True)
+        return Receipt(channel="console", ts=None)

@@ -1,0 +1,1 @@
+"""Analyze: which brand a mention is about, and whether it tells a negative experience."""

@@ -1,0 +1,1 @@
+"""Collect: fetch due sources safely, parse them, and store new mentions idempotently."""

@@ -1,0 +1,269 @@
+"""TOML configuration -> validated, frozen settings.
+
+A bad config is the most common way a daemon fails at 3 a.m., so every error names the
+file, the line, the key and what is allowed. Secrets never live in the file: the Slack token
+comes from the environment or a systemd credential, so the config can be world-readable and
+checked into version control.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from wommon import defaults
+from wommon.errors import ConfigError
+
+SLACK_TOKEN_ENV = "SLACK_BOT_TOKEN"
+SLACK_API_URL_ENV = "WOMMON_SLACK_API_URL"
+SLACK_CHANNEL_ENV = "WOMMON_SLACK_CHANNEL"
+SLACK_TOKEN_CREDENTIAL = "slack-bot-token"
+_SECRET_KEYS = {"token", "bot_token", "slack_token", "webhook_url", "password"}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageSettings(_Section):
+    url: str = "sqlite:///wommon.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+
+class CollectSettings(_Section):
+    timeout_seconds: float = Field(defaults.FETCH_TIMEOUT_SECONDS, gt=0, le=300)
+    max_bytes: int = Field(defaults.FETCH_MAX_BYTES, gt=0)
+    max_redirects: int = Field(defaults.FETCH_MAX_REDIRECTS, ge=0, le=30)
+    workers: int = Field(defaults.FETCH_WORKERS, ge=1, le=64)
+    user_agent: str = defaults.USER_AGENT
+
+
+class BrandSettings(_Section):
+    name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+class SourceSettings(_Section):
+    name: str = Field(min_length=1)
+    kind: Literal["rss", "atom"] = "rss"
+    url: str
+    brand: str | None = None
+    weight: float = Field(1.0, gt=0, le=100)
+    interval_seconds: int = Field(
+        defaults.SOURCE_INTERVAL_SECONDS, ge=defaults.MIN_SOURCE_INTERVAL_SECONDS
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"must be an http:// or https:// URL (got {value!r})")
+        return value
+
+
+class DetectSettings(_Section):
+    negative_sentiment: float = Field(defaults.NEGATIVE_SENTIMENT, ge=-1, le=1)
+    window_hours: float = Field(defaults.DETECT_WINDOW_HOURS, gt=0)
+    min_mentions: int = Field(defaults.DETECT_MIN_MENTIONS, ge=1)
+    min_sources: int = Field(defaults.DETECT_MIN_SOURCES, ge=1)
+    similarity: float = Field(defaults.DETECT_SIMILARITY, gt=0, le=1)
+    update_step: int = Field(defaults.DETECT_UPDATE_STEP, ge=1)
+    cooldown_hours: float = Field(defaults.DETECT_COOLDOWN_HOURS, gt=0)
+
+
+class SlackSettings(_Section):
+    channel: str | None = None
+    api_url: str | None = None
+
+
+class DaemonSettings(_Section):
+    collect_every_seconds: int = Field(defaults.COLLECT_EVERY_SECONDS, ge=1)
+    analyze_every_seconds: int = Field(defaults.ANALYZE_EVERY_SECONDS, ge=1)
+    detect_every_seconds: int = Field(defaults.DETECT_EVERY_SECONDS, ge=1)
+    deliver_every_seconds: int = Field(defaults.DELIVER_EVERY_SECONDS, ge=1)
+    stop_timeout_seconds: float = Field(defaults.STOP_TIMEOUT_SECONDS, gt=0)
+
+
+class Settings(_Section):
+    storage: StorageSettings = StorageSettings()
+    collect: CollectSettings = CollectSettings()
+    detect: DetectSettings = DetectSettings()
+    slack: SlackSettings = SlackSettings()
+    daemon: DaemonSettings = DaemonSettings()
+    brands: tuple[BrandSettings, ...] = ()
+    sources: tuple[SourceSettings, ...] = ()
+
+
+class SlackTarget(BaseModel):
+    """Where alerts go; built from settings plus secrets, never printed whole."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: str
+    token: str = Field(repr=False)
+    api_url: str | None = None
+
+
+def load(path: str | os.PathLike[str]) -> Settings:
+    """Read and validate a config file; raise ConfigError naming file, line and key."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read config: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file}: config is not valid UTF-8") from None
+    return parse(text, source=str(file))
+
+
+def parse(text: str, *, source: str = "<config>") -> Settings:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: invalid TOML: {exc}") from None
+    problems = list(_secret_problems(raw))
+    if not problems:
+        try:
+            settings = Settings.model_validate(raw)
+        except ValidationError as exc:
+            problems = [(tuple(err["loc"]), _message(err)) for err in exc.errors()]
+        else:
+            problems = list(_consistency_problems(settings))
+            if not problems:
+                return settings
+    raise ConfigError("\n".join(_format(text, source, loc, msg) for loc, msg in problems))
+
+
+def slack_target(settings: Settings, env: Mapping[str, str] | None = None) -> SlackTarget | None:
+    """The Slack destination, or None when alerts should go to the console.
+
+    The token comes from $SLACK_BOT_TOKEN, else from the systemd credential
+    `slack-bot-token` in $CREDENTIALS_DIRECTORY (LoadCredential=), never from the file.
+    """
+    env = os.environ if env is None else env
+    channel = env.get(SLACK_CHANNEL_ENV) or settings.slack.channel
+    token = env.get(SLACK_TOKEN_ENV, "").strip() or _credential(env, SLACK_TOKEN_CREDENTIAL)
+    if not channel or not token:
+        return None
+    api_url = env.get(SLACK_API_URL_ENV) or settings.slack.api_url
+    return SlackTarget(channel=channel, token=token, api_url=api_url)
+
+
+def _credential(env: Mapping[str, str], name: str) -> str:
+    directory = env.get("CREDENTIALS_DIRECTORY")
+    if not directory:
+        return ""
+    try:
+        return (Path(directory) / name).read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def _secret_problems(raw: Mapping[str, Any]) -> Sequence[tuple[tuple[str | int, ...], str]]:
+    slack = raw.get("slack")
+    if isinstance(slack, Mapping):
+        for key in slack:
+            if key in _SECRET_KEYS:
+                return [
+                    (
+                        ("slack", key),
+                        f"secrets do not belong in the config file: remove it and set "
+                        f"${SLACK_TOKEN_ENV} or the systemd credential "
+                        f"'{SLACK_TOKEN_CREDENTIAL}' instead",
+                    )
+                ]
+    return []
+
+
+def _consistency_problems(settings: Settings) -> Sequence[tuple[tuple[str | int, ...], str]]:
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    brands: set[str] = set()
+    for i, brand in enumerate(settings.brands):
+        if brand.name.casefold() in brands:
+            problems.append((("brands", i, "name"), f"duplicate brand name {brand.name!r}"))
+        brands.add(brand.name.casefold())
+    names: set[str] = set()
+    for i, src in enumerate(settings.sources):
+        if src.name in names:
+            problems.append((("sources", i, "name"), f"duplicate source name {src.name!r}"))
+        names.add(src.name)
+        if src.brand is not None and src.brand.casefold() not in brands:
+            known = ", ".join(b.name for b in settings.brands) or "none defined"
+            problems.append(
+                (("sources", i, "brand"), f"unknown brand {src.brand!r} (brands: {known})")
+            )
+    return problems
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown key (check the spelling against config/wommon.example.toml)"
+    if err["type"] == "missing":
+        return "required key is missing"
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ")
+
+
+def _format(text: str, source: str, loc: tuple[str | int, ...], msg: str) -> str:
+    key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    line = _locate(text, loc)
+    where = f"{source}:{line}" if line else source
+    return f"{where}: {key or '(top level)'}: {msg}"
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+
+
+def _locate(text: str, loc: tuple[str | int, ...]) -> int | None:
+    """Best-effort line number of a key path, for messages a person can act on."""
+    table: str | None = None
+    index: int | None = None
+    key: str | int | None = None
+    if len(loc) >= 3 and isinstance(loc[1], int):
+        table, index, key = str(loc[0]), loc[1], loc[2]
+    elif len(loc) == 2 and isinstance(loc[1], int):
+        table, index = str(loc[0]), loc[1]
+    elif len(loc) >= 2:
+        table, key = str(loc[0]), loc[1]
+    elif loc:
+        key = loc[0]
+    seen: dict[str, int] = {}
+    current: str | None = None
+    current_index = -1
+    found_table: int | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            current = header.group(2)
+            current_index = seen.get(current, -1) + 1 if header.group(1) == "[[" else 0
+            seen[current] = current_index
+            if current == table and (index is None or index == current_index):
+                found_table = number
+            continue
+        keymatch = _KEY.match(line)
+        if not keymatch or keymatch.group(1) != key:
+            continue
+        in_place = current == table and (index is None or index == current_index)
+        if in_place or (table is None and current is None):
+            return number
+    return found_table

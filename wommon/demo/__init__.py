@@ -1,0 +1,1 @@
+"""`wommon demo`: the real pipeline on bundled sample feeds, a local server and simulated time."""

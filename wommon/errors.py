@@ -1,0 +1,51 @@
+"""One exception tree: every error wommon raises on purpose is a WommonError.
+
+Library errors (requests, feedparser, SQLAlchemy, slack-sdk) are wrapped where they cross
+into wommon, so callers catch one family and the message always names what and where.
+"""
+
+from __future__ import annotations
+
+
+class WommonError(Exception):
+    """Root of every error raised by wommon."""
+
+
+class ConfigError(WommonError, ValueError):
+    """The configuration is invalid; the message names the file, line/key and the fix."""
+
+
+class StorageError(WommonError):
+    """The database could not be reached, migrated or written."""
+
+
+class FetchError(WommonError):
+    """A feed could not be fetched; the source is marked, the run goes on."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class ParseError(WommonError, ValueError):
+    """A fetched document held no recoverable feed."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class DeliveryError(WommonError):
+    """An alert could not be delivered.
+
+    `permanent` errors (bad token, unknown channel) are not retried: retrying them only
+    hides the problem and, for Slack, risks the app being disabled.
+    """
+
+    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after

@@ -1,0 +1,152 @@
+"""The four stages wired together over one database, one clock and one notifier.
+
+The daemon runs each step as a scheduler job; `wommon demo` and the tests call `run_once` on
+a simulated clock. Both go through the same functions, so what is tested is what runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from wommon.alert.console import ConsoleNotifier
+from wommon.alert.notifier import Notifier
+from wommon.alert.outbox import DeliveryReport, deliver_due
+from wommon.alert.slack import SlackNotifier
+from wommon.analyze.brands import BrandMatcher
+from wommon.analyze.pipeline import Analyzer, analyze_pending
+from wommon.clock import Clock
+from wommon.collect.http import FetchLimits, new_session
+from wommon.collect.poller import CollectReport, Outcome, collect_due
+from wommon.collect.sources import sync_sources
+from wommon.config import Settings, slack_target
+from wommon.detect.detector import DetectReport, detect_pending
+from wommon.store.db import make_engine, transaction, upgrade
+
+log = logging.getLogger("wommon")
+
+
+def default_notifier(settings: Settings) -> Notifier:
+    """Slack when a channel and a token are configured, else the console."""
+    target = slack_target(settings)
+    if target is None:
+        return ConsoleNotifier()
+    return SlackNotifier.from_token(target.token, target.channel, target.api_url)
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    collected: CollectReport
+    analyzed: int
+    detected: DetectReport
+    delivered: DeliveryReport
+
+
+class Pipeline:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        *,
+        notifier: Notifier | None = None,
+        engine: Engine | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.engine = engine or make_engine(settings.storage.url)
+        self.notifier = notifier or default_notifier(settings)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.stopping = threading.Event()
+        c = settings.collect
+        self._limits = FetchLimits(c.timeout_seconds, c.max_bytes, c.max_redirects, c.user_agent)
+        self._http = new_session(self._limits)
+        self._pool = ThreadPoolExecutor(c.workers, thread_name_prefix="wommon-fetch")
+        self._analyzer = Analyzer(BrandMatcher(settings.brands), settings.detect.negative_sentiment)
+        self._rng = rng or random.Random()
+
+    def prepare(self) -> None:
+        """Migrate the schema and load the configured sources: run before any job."""
+        upgrade(self.engine)
+        with transaction(self.engine) as session:
+            sync_sources(session, self.settings.sources, self.clock.now())
+
+    def collect(self) -> CollectReport:
+        report = collect_due(
+            self.engine,
+            self.clock.now(),
+            owner=self.owner,
+            http=self._http,
+            limits=self._limits,
+            pool=self._pool,
+            rng=self._rng,
+            stop=self.stopping,
+            on_outcome=_log_outcome,
+        )
+        if report.polled:
+            log.info(
+                "collected polled=%d failed=%d new_mentions=%d",
+                report.polled,
+                report.failed,
+                report.new_mentions,
+            )
+        return report
+
+    def analyze(self) -> int:
+        total = 0
+        while not self.stopping.is_set():
+            done = analyze_pending(self.engine, self._analyzer, self.clock.now())
+            total += done
+            if done == 0:
+                break
+        if total:
+            log.info("analyzed mentions=%d", total)
+        return total
+
+    def detect(self) -> DetectReport:
+        s = self.settings
+        report = detect_pending(self.engine, s.detect, s.brands, self.clock.now())
+        if report.incidents_opened or report.alerts_queued:
+            log.info(
+                "detected mentions=%d incidents_opened=%d alerts_queued=%d",
+                report.mentions,
+                report.incidents_opened,
+                report.alerts_queued,
+            )
+        return report
+
+    def deliver(self) -> DeliveryReport:
+        report = deliver_due(self.engine, self.notifier, self.clock.now(), owner=self.owner)
+        if report.sent or report.failed or report.retrying:
+            log.info(
+                "delivered sent=%d retrying=%d failed=%d",
+                report.sent,
+                report.retrying,
+                report.failed,
+            )
+        return report
+
+    def run_once(self) -> CycleReport:
+        """One pass of every stage in data-flow order."""
+        return CycleReport(self.collect(), self.analyze(), self.detect(), self.deliver())
+
+    def close(self) -> None:
+        self.stopping.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._http.close()
+        self.engine.dispose()
+
+
+def _log_outcome(outcome: Outcome, added: int) -> None:
+    if outcome.error:
+        log.warning("fetch failed source=%s error=%s", outcome.task.name, outcome.error)
+    elif outcome.feed is not None:
+        for warning in outcome.feed.warnings:
+            log.warning("feed warning source=%s warning=%s", outcome.task.name, warning)

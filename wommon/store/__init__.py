@@ -1,0 +1,1 @@
+"""Storage: the tables every stage hands its results over through."""

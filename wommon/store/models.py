@@ -1,0 +1,113 @@
+"""The tables: Source, Mention, Incident, Outbox (see DESIGN.md, "Core records").
+
+Each stage leaves a mark on the rows it has processed (`analyzed_at`, `detected_at`,
+Outbox `status`), so a crash or a restart resumes exactly where the work stopped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from wommon.store.types import UTCDateTime
+
+
+def _dt(*, nullable: bool = True, index: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Source(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    kind: str = Field(max_length=32)
+    url: str = Field(sa_type=Text)
+    brand: str | None = Field(default=None, max_length=200)
+    weight: float = 1.0
+    interval_seconds: int
+    enabled: bool = True
+    next_due_at: datetime = Field(sa_column=_dt(nullable=False, index=True))
+    etag: str | None = Field(default=None, sa_type=Text)
+    last_modified: str | None = Field(default=None, max_length=100)
+    consecutive_failures: int = 0
+    last_error: str | None = Field(default=None, sa_type=Text)
+    last_success_at: datetime | None = Field(default=None, sa_column=_dt())
+    last_fetch_at: datetime | None = Field(default=None, sa_column=_dt())
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_until: datetime | None = Field(default=None, sa_column=_dt())
+
+
+class Mention(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("source_id", "uid", name="uq_mention_source_uid"),
+        Index("ix_mention_pending_analysis", "analyzed_at"),
+        Index("ix_mention_pending_detection", "detected_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    uid: str = Field(max_length=512)
+    url: str | None = Field(default=None, sa_type=Text)
+    domain: str | None = Field(default=None, max_length=255)
+    author: str | None = Field(default=None, max_length=255)
+    title: str = Field(default="", sa_type=Text)
+    text: str = Field(default="", sa_type=Text)
+    links: str = Field(default="[]", sa_type=Text)
+    fingerprint: str | None = Field(default=None, max_length=64)
+    published_at: datetime = Field(sa_column=_dt(nullable=False, index=True))
+    fetched_at: datetime = Field(sa_column=_dt(nullable=False))
+    historical: bool = False
+    language: str | None = Field(default=None, max_length=16)
+    brand: str | None = Field(default=None, max_length=200, index=True)
+    sentiment: float | None = None
+    complaint: float | None = None
+    aspect: str | None = Field(default=None, max_length=32)
+    negative: bool | None = None
+    analyzed_at: datetime | None = Field(default=None, sa_column=_dt())
+    detected_at: datetime | None = Field(default=None, sa_column=_dt())
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
+
+
+class Incident(SQLModel, table=True):
+    __table_args__ = (Index("ix_incident_brand_state", "brand", "state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand: str = Field(max_length=200)
+    label: str = Field(sa_type=Text)
+    key_terms: str = Field(default="", sa_type=Text)
+    aspect: str | None = Field(default=None, max_length=32)
+    seed_mention_id: int | None = None
+    first_seen: datetime = Field(sa_column=_dt(nullable=False))
+    last_seen: datetime = Field(sa_column=_dt(nullable=False))
+    mentions: int = 0
+    sources: int = 0
+    state: str = Field(default="watching", max_length=16)
+    severity: str = Field(default="low", max_length=16)
+    alerted_mentions: int = 0
+    forecast_size: float | None = None
+    forecast_threshold_at: datetime | None = Field(default=None, sa_column=_dt())
+    historical: bool = False
+    slack_channel: str | None = Field(default=None, max_length=200)
+    slack_ts: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = Field(sa_column=_dt(nullable=False))
+
+
+class Outbox(SQLModel, table=True):
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    kind: str = Field(max_length=16)
+    idempotency_key: str = Field(unique=True, max_length=200)
+    payload: str = Field(sa_type=Text)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    created_at: datetime = Field(sa_column=_dt(nullable=False))
+    next_attempt_at: datetime = Field(sa_column=_dt(nullable=False))
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_until: datetime | None = Field(default=None, sa_column=_dt())
+    sent_at: datetime | None = Field(default=None, sa_column=_dt())
+    channel: str | None = Field(default=None, max_length=200)
+    slack_ts: str | None = Field(default=None, max_length=64)
+    last_error: str | None = Field(default=None, sa_type=Text)

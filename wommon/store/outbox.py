@@ -1,0 +1,43 @@
+"""Writing alerts to the outbox: detection calls this inside its own transaction, so an
+incident change and the alert it implies are committed together or not at all."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from wommon.store.models import Outbox
+
+
+def enqueue(
+    session: Session,
+    *,
+    incident_id: int,
+    kind: str,
+    key: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Queue one alert; a second call with the same key is a no-op. True if queued."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(Outbox)
+        .values(
+            incident_id=incident_id,
+            kind=kind,
+            idempotency_key=key,
+            payload=json.dumps(payload, ensure_ascii=False, default=str),
+            status="pending",
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(col(Outbox.id))
+    )
+    return session.connection().execute(stmt).first() is not None
