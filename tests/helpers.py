@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from wommon.config import BrandSettings, DetectSettings, Settings, SourceSettings, StorageSettings
+from wommon.config import (
+    BrandSettings,
+    CollectSettings,
+    DetectSettings,
+    Settings,
+    SourceSettings,
+    StorageSettings,
+)
 from wommon.demo.feedserver import FeedPost, FeedSpec
 
 ACME = BrandSettings(name="Acme", aliases=("Acme Corp", "@acme"), exclude=("Acme anvil",))
@@ -14,6 +21,7 @@ ACME = BrandSettings(name="Acme", aliases=("Acme Corp", "@acme"), exclude=("Acme
 def settings(db_url: str, sources: tuple[SourceSettings, ...] = (), **detect: Any) -> Settings:
     return Settings(
         storage=StorageSettings(url=db_url),
+        collect=CollectSettings(allow_networks=("127.0.0.0/8",)),
         brands=(ACME,),
         sources=sources,
         detect=DetectSettings(**detect),

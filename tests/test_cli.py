@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from wommon.cli import main
 from wommon.clock import SystemClock
 from wommon.demo.feedserver import FeedPost, FeedServer, FeedSpec
+from wommon.store.db import head_revision
 
 ROOT = Path(__file__).parents[1]
 
@@ -40,7 +41,7 @@ def test_check_reports_ok_and_errors(tmp_path: Path) -> None:
         main, ["check", str(ROOT / "config" / "wommon.example.toml")], env={"SLACK_BOT_TOKEN": ""}
     )
     assert ok.exit_code == 0, ok.output
-    assert "OK — 1 brand(s), 3 source(s)" in ok.output
+    assert "OK — 1 brand(s), 4 source(s)" in ok.output
     bad = tmp_path / "bad.toml"
     bad.write_text('[[sources]]\nname = "x"\nurl = "ftp://x"\n')
     result = runner.invoke(main, ["check", str(bad)])
@@ -63,7 +64,7 @@ def test_sources_and_incidents_on_a_fresh_database(tmp_path: Path) -> None:
     cfg.write_text(f'[storage]\nurl = "sqlite:///{tmp_path / "w.db"}"\n')
     runner = CliRunner()
     assert runner.invoke(main, ["db", "upgrade", str(cfg)]).output.endswith(
-        "schema at revision 0001\n"
+        f"schema at revision {head_revision()}\n"
     )
     assert runner.invoke(main, ["sources", str(cfg)]).output.startswith("no sources yet")
     assert runner.invoke(main, ["incidents", str(cfg)]).output == "no incidents\n"
@@ -99,6 +100,7 @@ def test_run_polls_and_stops_on_sigterm_within_5_seconds(tmp_path: Path) -> None
         cfg = tmp_path / "w.toml"
         cfg.write_text(
             f'[storage]\nurl = "sqlite:///{tmp_path / "w.db"}"\n[[brands]]\nname = "Acme"\n'
+            '[collect]\nallow_networks = ["127.0.0.1/32"]\n'
             f'[[sources]]\nname = "blog"\nurl = "{server.url("blog")}"\n'
         )
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WOMMON_"))}

@@ -5,13 +5,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-import requests
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from tests.conftest import DATA, START
 from tests.helpers import post, source, story_feeds
 from wommon.clock import SimulatedClock
+from wommon.collect.guard import AddressPolicy
 from wommon.collect.http import FetchLimits, fetch, new_session
 from wommon.collect.poller import collect_due, next_due
 from wommon.collect.sources import sync_sources
@@ -19,6 +19,8 @@ from wommon.demo.feedserver import FeedServer
 from wommon.errors import FetchError
 from wommon.store.db import transaction
 from wommon.store.models import Mention, Source
+
+LOOPBACK = AddressPolicy.from_strings(["127.0.0.0/8"])
 
 
 @pytest.fixture
@@ -30,7 +32,7 @@ def server(clock: SimulatedClock):  # type: ignore[no-untyped-def]
 def _collect(
     engine: Engine, clock: SimulatedClock, limits: FetchLimits | None = None
 ) -> tuple[int, int, int]:
-    limits = limits or FetchLimits(timeout_seconds=5)
+    limits = limits or FetchLimits(timeout_seconds=5, policy=LOOPBACK)
     with ThreadPoolExecutor(4) as pool, new_session(limits) as http:
         report = collect_due(
             engine,
@@ -130,12 +132,15 @@ def test_ill_formed_feed_stores_recoverable_entries(
     _sync(engine, clock, source("broken", f"{server.base_url}/broken.xml"))
     assert _collect(engine, clock) == (1, 0, 2)
     assert [m.uid for m in _mentions(engine)] == ["ok-1", "ok-2"]
+    warned = _source(engine, "broken")
+    assert warned.last_error is None
+    assert (warned.last_warning or "").startswith("ill-formed feed:")
 
 
 def test_size_cap_stops_large_bodies(clock: SimulatedClock, server: FeedServer) -> None:
     """R4 (declared length): a body over the cap is refused."""
     server.raw["/big.xml"] = (200, b"<rss>" + b" " * 50_000 + b"</rss>")
-    limits = FetchLimits(max_bytes=10_000, timeout_seconds=5)
+    limits = FetchLimits(max_bytes=10_000, timeout_seconds=5, policy=LOOPBACK)
     with new_session(limits) as http, pytest.raises(FetchError, match="exceeds the 10000-byte cap"):
         fetch(http, f"{server.base_url}/big.xml", limits)
 
@@ -171,6 +176,6 @@ def test_sync_sources_adds_updates_and_disables(engine: Engine, clock: Simulated
 
 
 def test_connection_refused_is_fetch_error() -> None:
-    limits = FetchLimits(timeout_seconds=2)
-    with requests.Session() as http, pytest.raises(FetchError, match="cannot connect"):
+    limits = FetchLimits(timeout_seconds=2, policy=LOOPBACK)
+    with new_session(limits) as http, pytest.raises(FetchError, match="cannot connect"):
         fetch(http, "http://127.0.0.1:9/", limits)

@@ -17,6 +17,7 @@ def test_example_config_is_valid_and_documents_every_section() -> None:
         "google-news-acme",
         "reddit-acme",
         "acme-status-blog",
+        "acme-app-reviews-es",
     }
     text = EXAMPLE.read_text()
     for section, model in [

@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -14,9 +15,10 @@ from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from wommon import __version__
+from wommon import __version__, logs
 from wommon import config as config_mod
 from wommon.clock import SystemClock
+from wommon.collect.parsers import KINDS
 from wommon.errors import WommonError
 from wommon.store.db import current_revision, make_engine, redact, upgrade
 from wommon.store.models import Incident, Mention, Source
@@ -29,7 +31,7 @@ config_argument = click.argument(
 
 
 def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {logs.REDACT(message)}", err=True)
     sys.exit(1)
 
 
@@ -41,16 +43,6 @@ def _settings(path: str) -> config_mod.Settings:
         raise AssertionError("unreachable") from None
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper()),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("apscheduler", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wommon")
 @click.option(
@@ -60,13 +52,20 @@ def _setup_logging(level: str) -> None:
     show_default=True,
     help="Lowest level of log line to print.",
 )
-def main(log_level: str) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON object per line, for log shippers.",
+)
+def main(log_level: str, log_format: str) -> None:
     """wommon: hear a bad customer story while it is still small.
 
     Collects blog, news, forum and review feeds, finds negative customer experiences,
     groups them into incidents and alerts Slack (or the console) when one spreads.
     """
-    _setup_logging(log_level)
+    logs.setup(log_level, log_format)
 
 
 @main.command()
@@ -74,12 +73,23 @@ def main(log_level: str) -> None:
 def run(config_path: str) -> None:
     """Run the daemon: poll sources, analyse, detect and alert until SIGTERM."""
     from wommon.daemon import Daemon
+    from wommon.metrics import Metrics
+    from wommon.notify import SystemdNotifier
     from wommon.pipeline import Pipeline
 
     settings = _settings(config_path)
+    target = config_mod.slack_target(settings)
+    if target:
+        logs.REDACT.add(target.token)
+    systemd = SystemdNotifier()
     try:
-        Daemon(Pipeline(settings, SystemClock())).serve()
+        pipeline = Pipeline(settings, SystemClock(), metrics=Metrics())
+        daemon = Daemon(
+            pipeline, reload_config=lambda: config_mod.load(config_path), systemd=systemd
+        )
+        daemon.serve()
     except WommonError as exc:
+        systemd.status(f"failed: {exc}")
         _fail(str(exc))
     # Fetches abandoned at the stop deadline may still sit in a socket read; every
     # transaction is committed or rolled back already, so nothing is lost by not waiting.
@@ -127,6 +137,60 @@ def demo(hours: float) -> None:
         run_demo(sys.stdout, hours=hours)
     except WommonError as exc:
         _fail(str(exc))
+
+
+@main.command()
+@click.argument("target", metavar="URL_OR_FILE")
+@click.option(
+    "--kind", type=click.Choice(KINDS), help="Feed kind (default: guessed from the content)."
+)
+@click.option(
+    "--allow-network",
+    "allow",
+    multiple=True,
+    metavar="CIDR",
+    help="Allow fetching from this private network (e.g. 127.0.0.1/32); repeatable.",
+)
+def inspect(target: str, kind: str | None, allow: tuple[str, ...]) -> None:
+    """Fetch (or read) one feed and print its entries as JSON lines, storing nothing.
+
+    Each line has uid, url, title, published, language and a text excerpt; warnings go to
+    stderr. A feed that cannot be fetched or parsed prints the reason and exits 1.
+    """
+    import json
+
+    from wommon.analyze.language import detect_language
+    from wommon.collect.guard import AddressPolicy
+    from wommon.collect.http import FetchLimits, fetch, new_session
+    from wommon.collect.parsers import parse, sniff
+
+    try:
+        if "://" in target:
+            limits = FetchLimits(policy=AddressPolicy.from_strings(allow))
+            with new_session(limits) as http:
+                result = fetch(http, target, limits)
+            content, content_type, url = result.content or b"", result.content_type, result.url
+        else:
+            content, content_type, url = (
+                Path(target).read_bytes(),
+                None,
+                Path(target).resolve().as_uri(),
+            )
+        feed = parse(kind or sniff(content), content, url=url, content_type=content_type)
+    except (WommonError, OSError, ValueError) as exc:
+        _fail(str(exc))
+    for warning in feed.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for entry in feed.entries:
+        record = {
+            "uid": entry.uid,
+            "url": entry.url,
+            "title": entry.title,
+            "published": entry.published_at.isoformat() if entry.published_at else None,
+            "language": detect_language(f"{entry.title}. {entry.text}"),
+            "text": entry.text[:200],
+        }
+        click.echo(json.dumps(record, ensure_ascii=False))
 
 
 @main.group()
@@ -187,6 +251,8 @@ def sources(config_path: str) -> None:
                     if not s.enabled
                     else "error"
                     if s.consecutive_failures
+                    else "warning"
+                    if s.last_warning
                     else ("ok" if s.last_success_at else "new")
                 )
                 rows.append(
@@ -198,7 +264,7 @@ def sources(config_path: str) -> None:
                         s.consecutive_failures,
                         _when(s.next_due_at),
                         counts.get(s.id or 0, 0),
-                        (s.last_error or "")[:80],
+                        (s.last_error or s.disabled_reason or s.last_warning or "")[:80],
                     )
                 )
         except SQLAlchemyError as exc:
@@ -214,6 +280,48 @@ def sources(config_path: str) -> None:
         "last error",
     )
     click.echo(_table(headers, rows) if rows else "no sources yet: run `wommon run CONFIG`")
+
+
+@main.command()
+@config_argument
+def status(config_path: str) -> None:
+    """Health at a glance: database, sources, mentions, incidents and Slack delivery.
+
+    Exits 1 when something needs attention (database unreachable, alerts failing), so it
+    can serve as a check in scripts.
+    """
+    from wommon.status import snapshot
+
+    settings = _settings(config_path)
+    try:
+        engine = make_engine(settings.storage.url)
+    except WommonError as exc:
+        _fail(str(exc))
+    snap = snapshot(engine, SystemClock().now())
+    click.echo(f"database:  {'ok' if snap.database_ok else snap.database_error}")
+    if not snap.database_ok:
+        sys.exit(1)
+    click.echo(f"sources:   {_counts(snap.sources) or 'none'}")
+    verdicts: dict[str, int] = {}
+    languages: dict[str, int] = {}
+    for (language, verdict), n in snap.mentions.items():
+        verdicts[verdict] = verdicts.get(verdict, 0) + n
+        languages[language] = languages.get(language, 0) + n
+    click.echo(f"mentions:  {_counts(verdicts) or 'none'} (languages: {_counts(languages) or '-'})")
+    click.echo(f"incidents: {_counts(snap.incidents) or 'none'}")
+    click.echo(f"outbox:    {_counts(snap.outbox) or 'empty'}")
+    target = config_mod.slack_target(settings)
+    click.echo(f"alerts to: {'Slack ' + target.channel if target else 'console'}")
+    if snap.recent_failures:
+        click.echo("slack:     FAILING — alerts that could not be delivered:")
+        for failure in snap.recent_failures:
+            click.echo(f"  - {logs.REDACT(failure)}")
+        sys.exit(1)
+    click.echo("slack:     ok")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 @main.command()

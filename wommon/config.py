@@ -8,6 +8,7 @@ checked into version control.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -16,7 +17,15 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from wommon import defaults
 from wommon.errors import ConfigError
@@ -48,7 +57,21 @@ class CollectSettings(_Section):
     max_bytes: int = Field(defaults.FETCH_MAX_BYTES, gt=0)
     max_redirects: int = Field(defaults.FETCH_MAX_REDIRECTS, ge=0, le=30)
     workers: int = Field(defaults.FETCH_WORKERS, ge=1, le=64)
+    max_per_host: int = Field(defaults.FETCH_MAX_PER_HOST, ge=1, le=64)
     user_agent: str = defaults.USER_AGENT
+    allow_networks: tuple[str, ...] = ()
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{network!r} is not an IP network (examples: '127.0.0.1/32', '10.0.0.0/8')"
+                ) from None
+        return value
 
 
 class BrandSettings(_Section):
@@ -61,23 +84,35 @@ class BrandSettings(_Section):
         return (self.name, *self.aliases)
 
 
+APPSTORE_URL = "https://itunes.apple.com/{country}/rss/customerreviews/page=1/id={app_id}/sortby=mostrecent/json"
+
+
 class SourceSettings(_Section):
     name: str = Field(min_length=1)
-    kind: Literal["rss", "atom"] = "rss"
-    url: str
+    kind: Literal["rss", "atom", "jsonfeed", "appstore", "googlealerts"] = "rss"
+    url: str = ""
+    app_id: str | None = Field(None, pattern=r"^[0-9]+$")
+    country: str = Field("us", pattern=r"^[a-z]{2}$")
     brand: str | None = None
     weight: float = Field(1.0, gt=0, le=100)
     interval_seconds: int = Field(
         defaults.SOURCE_INTERVAL_SECONDS, ge=defaults.MIN_SOURCE_INTERVAL_SECONDS
     )
 
-    @field_validator("url")
-    @classmethod
-    def _http_only(cls, value: str) -> str:
-        parts = urlsplit(value)
+    @model_validator(mode="after")
+    def _url(self) -> SourceSettings:
+        if not self.url and self.kind == "appstore" and self.app_id:
+            object.__setattr__(
+                self, "url", APPSTORE_URL.format(country=self.country, app_id=self.app_id)
+            )
+        if not self.url:
+            raise PydanticCustomError("url", 'required (or, for kind = "appstore", app_id)')
+        parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"must be an http:// or https:// URL (got {value!r})")
-        return value
+            raise PydanticCustomError(
+                "url", "must be an http:// or https:// URL (got '{url}')", {"url": self.url}
+            )
+        return self
 
 
 class DetectSettings(_Section):
@@ -101,6 +136,18 @@ class DaemonSettings(_Section):
     detect_every_seconds: int = Field(defaults.DETECT_EVERY_SECONDS, ge=1)
     deliver_every_seconds: int = Field(defaults.DELIVER_EVERY_SECONDS, ge=1)
     stop_timeout_seconds: float = Field(defaults.STOP_TIMEOUT_SECONDS, gt=0)
+    job_timeout_seconds: float = Field(defaults.JOB_TIMEOUT_SECONDS, gt=0)
+    health_listen: str | None = None
+
+    @field_validator("health_listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"must be HOST:PORT, e.g. '127.0.0.1:9464' (got {value!r})")
+        return value
 
 
 class Settings(_Section):
@@ -145,7 +192,7 @@ def parse(text: str, *, source: str = "<config>") -> Settings:
         try:
             settings = Settings.model_validate(raw)
         except ValidationError as exc:
-            problems = [(tuple(err["loc"]), _message(err)) for err in exc.errors()]
+            problems = [(_loc(err), _message(err)) for err in exc.errors()]
         else:
             problems = list(_consistency_problems(settings))
             if not problems:
@@ -212,6 +259,14 @@ def _consistency_problems(settings: Settings) -> Sequence[tuple[tuple[str | int,
                 (("sources", i, "brand"), f"unknown brand {src.brand!r} (brands: {known})")
             )
     return problems
+
+
+def _loc(err: Mapping[str, Any]) -> tuple[str | int, ...]:
+    """Errors raised by a whole-table check carry the key they are about as their type."""
+    loc = tuple(err["loc"])
+    if err["type"] == "url":
+        return (*loc, "url")
+    return loc
 
 
 def _message(err: Mapping[str, Any]) -> str:

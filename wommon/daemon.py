@@ -1,9 +1,13 @@
 """`wommon run`: the long-lived process, with an explicit lifecycle.
 
-start (migrate, load sources) -> schedule the stage jobs -> wait for a signal -> stop taking
-work -> wait for in-flight jobs up to the stop timeout -> clean up. A second signal forces the
-stop. Per-source intervals live in the Source rows, so the scheduler runs only four jobs
-however many feeds there are.
+prepare (migrate, load sources) -> schedule the stage jobs -> READY=1 -> main loop (reload on
+SIGHUP, watchdog, status) -> on SIGTERM: STOPPING=1, no new work, wait for in-flight jobs up
+to the stop timeout -> clean up. A second signal forces the stop.
+
+The main loop sends WATCHDOG=1 only while every job is making progress: a job running past
+`job_timeout_seconds` stops the pings, and systemd restarts the service (R35). Per-source
+intervals live in the Source rows, so the scheduler runs four jobs however many feeds there
+are.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC
 from types import FrameType
@@ -18,32 +23,76 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from wommon import defaults
+from wommon.config import Settings
+from wommon.errors import WommonError
+from wommon.health import HealthServer
+from wommon.notify import SystemdNotifier, watchdog_interval
 from wommon.pipeline import Pipeline
+from wommon.status import snapshot
 
 log = logging.getLogger("wommon")
 
+# Missed runs after a suspend collapse into one (R36); a job never overlaps itself.
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
 
 
 class Daemon:
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        *,
+        reload_config: Callable[[], Settings] | None = None,
+        systemd: SystemdNotifier | None = None,
+    ) -> None:
         self.pipeline = pipeline
+        self.systemd = systemd or SystemdNotifier()
+        self._reload_config = reload_config
         self._stop = threading.Event()
+        self._reload = threading.Event()
         self._signals = 0
+        self._running: dict[str, float] = {}
+        self._lock = threading.Lock()
         self.scheduler = BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC)
+        self.health: HealthServer | None = None
 
     def _job(self, name: str, step: Callable[[], Any]) -> Callable[[], None]:
         def run() -> None:
             if self.pipeline.stopping.is_set():
                 return
+            started = time.monotonic()
+            with self._lock:
+                self._running[name] = started
             try:
                 step()
             except Exception as exc:
                 log.error("job failed job=%s error=%s: %s", name, exc.__class__.__name__, exc)
+                if self.pipeline.metrics:
+                    self.pipeline.metrics.job_failures.labels(name).inc()
+            finally:
+                with self._lock:
+                    self._running.pop(name, None)
+                if self.pipeline.metrics:
+                    self.pipeline.metrics.job_seconds.labels(name).observe(
+                        time.monotonic() - started
+                    )
 
         return run
 
+    def alive(self) -> bool:
+        """The scheduler runs and no job has been running longer than the job timeout."""
+        limit = self.pipeline.settings.daemon.job_timeout_seconds
+        now = time.monotonic()
+        with self._lock:
+            hung = [name for name, started in self._running.items() if now - started > limit]
+        if hung:
+            log.error("job hung jobs=%s limit=%gs", ",".join(hung), limit)
+        return self.scheduler.running and not hung
+
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if signum == signal.SIGHUP:
+            self._reload.set()
+            return
         self._signals += 1
         if self._signals > 1:
             log.warning("second signal: stopping now")
@@ -55,14 +104,38 @@ class Daemon:
         self.pipeline.stopping.set()
         self._stop.set()
 
+    def request_reload(self) -> None:
+        self._reload.set()
+
     def serve(self, *, install_signals: bool = True) -> bool:
-        """Run until asked to stop; True if every job finished within the stop timeout."""
+        """Run until asked to stop; True if every job finished within the stop timeout.
+        Raises WommonError before READY=1 when the database or config is unusable."""
         p = self.pipeline
-        d = p.settings.daemon
+        self.systemd.status("migrating the database")
         p.prepare()
         if install_signals:
-            signal.signal(signal.SIGTERM, self._on_signal)
-            signal.signal(signal.SIGINT, self._on_signal)
+            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                signal.signal(signum, self._on_signal)
+        self._schedule(p.settings)
+        listen = p.settings.daemon.health_listen
+        if listen and p.metrics:
+            self.health = HealthServer(
+                listen, p.metrics, lambda: snapshot(p.engine, p.clock.now()), self.alive
+            )
+            self.health.start()
+        self.scheduler.start()
+        log.info("started sources=%d brands=%d", len(p.settings.sources), len(p.settings.brands))
+        self.systemd.ready(self._status_line())
+        try:
+            self._main_loop()
+        finally:
+            self.systemd.stopping()
+            clean = self._shutdown(p.settings.daemon.stop_timeout_seconds)
+        return clean
+
+    def _schedule(self, settings: Settings) -> None:
+        d = settings.daemon
+        p = self.pipeline
         jobs = [
             ("collect", p.collect, d.collect_every_seconds),
             ("analyze", p.analyze, d.analyze_every_seconds),
@@ -76,17 +149,49 @@ class Daemon:
                 seconds=every,
                 id=name,
                 next_run_time=p.clock.now(),
+                replace_existing=True,
             )
-        self.scheduler.start()
-        log.info("started sources=%d brands=%d", len(p.settings.sources), len(p.settings.brands))
+
+    def _main_loop(self) -> None:
+        interval = watchdog_interval()
+        tick = min(interval, defaults.MAIN_LOOP_SECONDS) if interval else defaults.MAIN_LOOP_SECONDS
+        last_status = ""
+        while not self._stop.wait(tick):
+            if self._reload.is_set():
+                self._reload.clear()
+                self._do_reload()
+            if self.alive():
+                self.systemd.watchdog()
+            status = self._status_line()
+            if status != last_status:
+                self.systemd.status(status)
+                last_status = status
+
+    def _do_reload(self) -> None:
+        if self._reload_config is None:
+            return
+        self.systemd.reloading(time.monotonic_ns() // 1000)
         try:
-            self._stop.wait()
-        finally:
-            clean = self._shutdown(d.stop_timeout_seconds)
-        return clean
+            settings = self._reload_config()
+            self.pipeline.reload(settings)
+            self._schedule(settings)
+        except WommonError as exc:
+            log.error("reload rejected, keeping the running config: %s", exc)
+        else:
+            log.info("reloaded sources=%d brands=%d", len(settings.sources), len(settings.brands))
+        self.systemd.send("READY=1", f"STATUS={self._status_line()}")
+
+    def _status_line(self) -> str:
+        p = self.pipeline
+        with self._lock:
+            busy = ", ".join(sorted(self._running)) or "idle"
+        sources, brands = len(p.settings.sources), len(p.settings.brands)
+        return f"watching {sources} sources for {brands} brands; {busy}"
 
     def _shutdown(self, timeout: float) -> bool:
         self.pipeline.stopping.set()
+        if self.health:
+            self.health.stop()
         waiter = threading.Thread(
             target=self.scheduler.shutdown, kwargs={"wait": True}, daemon=True
         )

@@ -12,8 +12,10 @@ FETCH_TIMEOUT_SECONDS = 20.0
 FETCH_MAX_BYTES = 10 * 1024 * 1024
 # Real feeds redirect once or twice (http->https, old domain); more is a loop.
 FETCH_MAX_REDIRECTS = 5
-# Fetches run in a bounded pool so one slow host cannot stall every other source.
-FETCH_WORKERS = 8
+# Fetches run in a bounded pool; Miniflux uses 16 too. Mostly waiting on sockets, so cheap.
+FETCH_WORKERS = 16
+# Miniflux's default: more than two at once to one host looks like an attack to small sites.
+FETCH_MAX_PER_HOST = 2
 USER_AGENT = "wommon/{version} (+https://github.com/wommon/wommon)"
 
 # Backoff after failures: double the interval each time, never more than a day (R9).
@@ -52,4 +54,10 @@ DELIVER_EVERY_SECONDS = 10
 # SIGTERM: in-flight fetches and sends get this long before the process exits anyway.
 STOP_TIMEOUT_SECONDS = 20.0
 
+# A job running longer than this is hung: the watchdog pings stop and systemd restarts us.
+JOB_TIMEOUT_SECONDS = 600.0
+# How often the main loop wakes to check jobs, reloads and the watchdog when systemd set none.
+MAIN_LOOP_SECONDS = 5.0
+
+# A writer waits this long for another (daemon, backfill) before "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000

@@ -15,19 +15,25 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from wommon.alert.console import ConsoleNotifier
 from wommon.alert.notifier import Notifier
 from wommon.alert.outbox import DeliveryReport, deliver_due
+from wommon.alert.outbox import release as release_outbox
 from wommon.alert.slack import SlackNotifier
 from wommon.analyze.brands import BrandMatcher
 from wommon.analyze.pipeline import Analyzer, analyze_pending
 from wommon.clock import Clock
+from wommon.collect.guard import AddressPolicy
 from wommon.collect.http import FetchLimits, new_session
-from wommon.collect.poller import CollectReport, Outcome, collect_due
+from wommon.collect.parsers.xmlfeed import expat_warning
+from wommon.collect.poller import CollectReport, Outcome, collect_due, release_owned
 from wommon.collect.sources import sync_sources
 from wommon.config import Settings, slack_target
 from wommon.detect.detector import DetectReport, detect_pending
+from wommon.errors import ConfigError
+from wommon.metrics import Metrics
 from wommon.store.db import make_engine, transaction, upgrade
 
 log = logging.getLogger("wommon")
@@ -58,22 +64,50 @@ class Pipeline:
         notifier: Notifier | None = None,
         engine: Engine | None = None,
         rng: random.Random | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
-        self.settings = settings
         self.clock = clock
         self.engine = engine or make_engine(settings.storage.url)
-        self.notifier = notifier or default_notifier(settings)
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self.stopping = threading.Event()
-        c = settings.collect
-        self._limits = FetchLimits(c.timeout_seconds, c.max_bytes, c.max_redirects, c.user_agent)
-        self._http = new_session(self._limits)
-        self._pool = ThreadPoolExecutor(c.workers, thread_name_prefix="wommon-fetch")
-        self._analyzer = Analyzer(BrandMatcher(settings.brands), settings.detect.negative_sentiment)
+        self.metrics = metrics
+        self._fixed_notifier = notifier
+        self._pool = ThreadPoolExecutor(settings.collect.workers, thread_name_prefix="wommon-fetch")
         self._rng = rng or random.Random()
+        self._configure(settings)
+
+    def _configure(self, settings: Settings) -> None:
+        """Everything derived from the settings; replaced whole on reload."""
+        c = settings.collect
+        self._limits = FetchLimits(
+            timeout_seconds=c.timeout_seconds,
+            max_bytes=c.max_bytes,
+            max_redirects=c.max_redirects,
+            user_agent=c.user_agent,
+            policy=AddressPolicy.from_strings(c.allow_networks),
+            pool_size=c.workers,
+        )
+        self._http = new_session(self._limits)
+        self._analyzer = Analyzer(BrandMatcher(settings.brands), settings.detect.negative_sentiment)
+        self.notifier = self._fixed_notifier or default_notifier(settings)
+        self.settings = settings
+
+    def reload(self, settings: Settings) -> None:
+        """Apply a new config to a running pipeline: sources added, changed or removed,
+        brands, thresholds and Slack target; the database cannot change under it."""
+        if settings.storage.url != self.settings.storage.url:
+            raise ConfigError(
+                "storage.url cannot change while running: restart wommon to switch databases"
+            )
+        with transaction(self.engine) as session:
+            sync_sources(session, settings.sources, self.clock.now())
+        self._configure(settings)
 
     def prepare(self) -> None:
         """Migrate the schema and load the configured sources: run before any job."""
+        warning = expat_warning()
+        if warning:
+            log.warning("xml parser: %s", warning)
         upgrade(self.engine)
         with transaction(self.engine) as session:
             sync_sources(session, self.settings.sources, self.clock.now())
@@ -86,9 +120,10 @@ class Pipeline:
             http=self._http,
             limits=self._limits,
             pool=self._pool,
+            max_per_host=self.settings.collect.max_per_host,
             rng=self._rng,
             stop=self.stopping,
-            on_outcome=_log_outcome,
+            on_outcome=self._on_outcome,
         )
         if report.polled:
             log.info(
@@ -124,6 +159,10 @@ class Pipeline:
 
     def deliver(self) -> DeliveryReport:
         report = deliver_due(self.engine, self.notifier, self.clock.now(), owner=self.owner)
+        if self.metrics:
+            self.metrics.deliveries.labels("sent").inc(report.sent)
+            self.metrics.deliveries.labels("retrying").inc(report.retrying)
+            self.metrics.deliveries.labels("failed").inc(report.failed)
         if report.sent or report.failed or report.retrying:
             log.info(
                 "delivered sent=%d retrying=%d failed=%d",
@@ -138,15 +177,24 @@ class Pipeline:
         return CycleReport(self.collect(), self.analyze(), self.detect(), self.deliver())
 
     def close(self) -> None:
+        """Stop, giving back every claim this process still holds; safe to call twice."""
         self.stopping.set()
+        try:
+            release_owned(self.engine, self.owner)
+            release_outbox(self.engine, self.owner)
+        except SQLAlchemyError as exc:
+            log.warning("could not release claims at stop (they expire by themselves): %s", exc)
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._http.close()
         self.engine.dispose()
 
-
-def _log_outcome(outcome: Outcome, added: int) -> None:
-    if outcome.error:
-        log.warning("fetch failed source=%s error=%s", outcome.task.name, outcome.error)
-    elif outcome.feed is not None:
-        for warning in outcome.feed.warnings:
-            log.warning("feed warning source=%s warning=%s", outcome.task.name, warning)
+    def _on_outcome(self, outcome: Outcome, added: int) -> None:
+        if outcome.error:
+            log.warning("fetch failed source=%s error=%s", outcome.task.name, outcome.error)
+        elif outcome.feed is not None:
+            for warning in outcome.feed.warnings:
+                log.warning("feed warning source=%s warning=%s", outcome.task.name, warning)
+        if self.metrics:
+            result = "error" if outcome.error else "not_modified" if outcome.not_modified else "ok"
+            self.metrics.fetches.labels(result).inc()
+            self.metrics.mentions_collected.inc(added)

@@ -126,3 +126,17 @@ def deliver_due(
                 session.add(incident)
         sent += 1
     return DeliveryReport(sent=sent, retrying=retrying, failed=failed)
+
+
+def release(engine: Engine, owner: str) -> int:
+    """Put back rows this deliverer claimed but did not finish, so a restart sends them at
+    once instead of waiting out the lease."""
+    with transaction(engine) as session:
+        rows = session.exec(
+            select(Outbox).where(Outbox.status == "sending", Outbox.lease_owner == owner)
+        ).all()
+        for row in rows:
+            row.status = "pending"
+            row.lease_owner = row.lease_until = None
+            session.add(row)
+        return len(rows)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from wommon.analyze.brands import BrandMatcher, fold
+from wommon.analyze.language import detect_language
 from wommon.analyze.sentiment import SentimentScorer, split_sentences
 from wommon.store.db import transaction
 from wommon.store.models import Mention, Source
@@ -23,7 +24,8 @@ _FALLBACK_CHARS = 1000
 @dataclass(frozen=True)
 class Analysis:
     brand: str | None
-    sentiment: float
+    language: str | None
+    sentiment: float | None
     negative: bool
 
 
@@ -35,8 +37,13 @@ class Analyzer:
 
     def analyze_text(self, title: str, text: str, source_brand: str | None = None) -> Analysis:
         """Judge one mention. A source dedicated to a brand (its review feed, say) makes
-        every entry about that brand even when the text never names it."""
+        every entry about that brand even when the text never names it. VADER is an English
+        lexicon, so text in any other language is recorded with its language and left
+        unscored rather than scored wrongly."""
         brand = self._matcher.match(f"{title}\n{text}") or source_brand
+        language = detect_language(f"{title}. {text}")
+        if language != "en":
+            return Analysis(brand=brand, language=language, sentiment=None, negative=False)
         sentences = split_sentences(text)
         pattern = self._matcher.terms(brand) if brand else None
         hits = [i for i, s in enumerate(sentences) if pattern and pattern.search(fold(s))]
@@ -53,7 +60,9 @@ class Analyzer:
             about.insert(0, title)
         sentiment = self._scorer.score(about)
         negative = brand is not None and sentiment <= self._negative_below
-        return Analysis(brand=brand, sentiment=round(sentiment, 4), negative=negative)
+        return Analysis(
+            brand=brand, language=language, sentiment=round(sentiment, 4), negative=negative
+        )
 
 
 def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: int = 500) -> int:
@@ -69,6 +78,7 @@ def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: in
         for mention, source_brand in rows:
             result = analyzer.analyze_text(mention.title, mention.text, source_brand)
             mention.brand = result.brand
+            mention.language = result.language
             mention.sentiment = result.sentiment
             mention.negative = result.negative
             mention.analyzed_at = now

@@ -8,27 +8,31 @@ mentions that were not stored.
 
 from __future__ import annotations
 
-import json
+import logging
 import random
 import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections import defaultdict, deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
 from sqlalchemy import or_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from wommon import defaults
-from wommon.collect.feeds import Entry, ParsedFeed, parse_feed
-from wommon.collect.http import FetchLimits, fetch
+from wommon.collect.entry import ParsedFeed
+from wommon.collect.http import FetchLimits, HTTPStatusError, fetch, retry_after_seconds
+from wommon.collect.parsers import parse
+from wommon.collect.store import insert_entries
 from wommon.errors import FetchError, ParseError
 from wommon.store.db import transaction
-from wommon.store.models import Mention, Source
+from wommon.store.models import Source
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,11 +41,16 @@ class SourceTask:
 
     id: int
     name: str
+    kind: str
     url: str
     interval_seconds: int
     consecutive_failures: int
     etag: str | None
     last_modified: str | None
+
+    @property
+    def host(self) -> str:
+        return (urlsplit(self.url).hostname or "").lower()
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,10 @@ class Outcome:
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
+    moved_to: str | None = None
     error: str | None = None
+    status: int | None = None
+    retry_after: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,8 @@ class CollectReport:
 
 
 def next_due(now: datetime, interval_seconds: int, failures: int, rng: random.Random) -> datetime:
-    """Next poll time: the interval, doubled per consecutive failure up to a day, jittered."""
+    """Next poll time: the interval, doubled per consecutive failure up to a day, jittered
+    so that sources failing together do not retry together (R9)."""
     delay = float(interval_seconds)
     if failures:
         delay = min(delay * 2 ** min(failures, 20), max(delay, defaults.BACKOFF_MAX_SECONDS))
@@ -89,6 +102,7 @@ def claim_due(session: Session, now: datetime, owner: str, limit: int) -> list[S
             SourceTask(
                 id=src.id,
                 name=src.name,
+                kind=src.kind,
                 url=src.url,
                 interval_seconds=src.interval_seconds,
                 consecutive_failures=src.consecutive_failures,
@@ -105,13 +119,28 @@ def poll(task: SourceTask, http: requests.Session, limits: FetchLimits) -> Outco
         result = fetch(http, task.url, limits, etag=task.etag, last_modified=task.last_modified)
         if result.not_modified:
             return Outcome(
-                task, etag=task.etag, last_modified=task.last_modified, not_modified=True
+                task,
+                etag=task.etag,
+                last_modified=task.last_modified,
+                not_modified=True,
+                moved_to=result.moved_to,
             )
         assert result.content is not None
-        feed = parse_feed(result.content, url=result.url, content_type=result.content_type)
+        feed = parse(task.kind, result.content, url=result.url, content_type=result.content_type)
+    except HTTPStatusError as exc:
+        return Outcome(task, error=str(exc), status=exc.status, retry_after=exc.retry_after)
     except (FetchError, ParseError) as exc:
         return Outcome(task, error=str(exc))
-    return Outcome(task, feed=feed, etag=result.etag, last_modified=result.last_modified)
+    except Exception as exc:  # a parser bug must cost one source, not the run
+        log.exception("unexpected error polling source=%s", task.name)
+        return Outcome(task, error=f"{task.url}: internal error: {exc.__class__.__name__}: {exc}")
+    return Outcome(
+        task,
+        feed=feed,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        moved_to=result.moved_to,
+    )
 
 
 def record(session: Session, outcome: Outcome, now: datetime, rng: random.Random) -> int:
@@ -124,59 +153,32 @@ def record(session: Session, outcome: Outcome, now: datetime, rng: random.Random
     added = 0
     if outcome.error is not None:
         src.consecutive_failures += 1
-        src.last_error = outcome.error
+        src.last_error = outcome.error[:2000]
+        src.next_due_at = next_due(now, src.interval_seconds, src.consecutive_failures, rng)
+        wait_for = retry_after_seconds(outcome.retry_after, now)
+        if outcome.status in (429, 503) and wait_for is not None:
+            wait_for *= 1 + rng.uniform(0, defaults.JITTER_FRACTION)
+            src.next_due_at = max(src.next_due_at, now + timedelta(seconds=wait_for))
+        if outcome.status == 410:
+            src.enabled = False
+            src.disabled_reason = "the server says the feed is gone (HTTP 410)"
+            log.warning("source disabled source=%s reason=HTTP 410 Gone url=%s", src.name, src.url)
     else:
         if outcome.feed is not None:
-            added = insert_mentions(session, src, outcome.feed.entries, now)
+            added = insert_entries(session, src, outcome.feed.entries, now)
+        if outcome.moved_to and outcome.moved_to != src.url:
+            log.info("source moved source=%s from=%s to=%s", src.name, src.url, outcome.moved_to)
+            src.url = outcome.moved_to
         src.consecutive_failures = 0
-        src.last_error = "; ".join(outcome.feed.warnings)[:2000] if outcome.feed else None
-        src.last_error = src.last_error or None
+        src.last_error = None
+        if not outcome.not_modified:
+            warnings = outcome.feed.warnings if outcome.feed else ()
+            src.last_warning = "; ".join(warnings)[:2000] or None
         src.last_success_at = now
         src.etag, src.last_modified = outcome.etag, outcome.last_modified
-    src.next_due_at = next_due(now, src.interval_seconds, src.consecutive_failures, rng)
+        src.next_due_at = next_due(now, src.interval_seconds, 0, rng)
     session.add(src)
     return added
-
-
-def insert_mentions(session: Session, src: Source, entries: Iterable[Entry], now: datetime) -> int:
-    """Insert entries not seen before; (source, uid) is unique, so re-fetching adds nothing."""
-    rows = [_mention_row(src, entry, now) for entry in entries]
-    if not rows:
-        return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(Mention)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["source_id", "uid"])
-        .returning(col(Mention.id))
-    )
-    return len(session.connection().execute(stmt).all())
-
-
-def _mention_row(src: Source, entry: Entry, now: datetime) -> dict[str, object]:
-    published = entry.published_at
-    if published is None or published > now + timedelta(days=1) or published.year < 1990:
-        published = now
-    return {
-        "source_id": src.id,
-        "uid": entry.uid,
-        "url": entry.url,
-        "domain": _domain(entry.url or src.url),
-        "author": entry.author[:255] if entry.author else None,
-        "title": entry.title,
-        "text": entry.text,
-        "links": json.dumps(list(entry.links)),
-        "fingerprint": None,
-        "published_at": published,
-        "fetched_at": now,
-        "historical": False,
-    }
-
-
-def _domain(url: str) -> str | None:
-    host = urlsplit(url).hostname
-    return host.removeprefix("www.") if host else None
 
 
 def collect_due(
@@ -187,23 +189,40 @@ def collect_due(
     http: requests.Session,
     limits: FetchLimits,
     pool: ThreadPoolExecutor,
-    batch: int = 200,
+    max_per_host: int = defaults.FETCH_MAX_PER_HOST,
+    batch: int = 500,
     rng: random.Random | None = None,
     stop: threading.Event | None = None,
     on_outcome: Callable[[Outcome, int], None] | None = None,
 ) -> CollectReport:
-    """Poll every source due at `now`: fetches run in `pool`, writes in this thread, in the
-    order fetches finish, so one slow host delays nobody. When `stop` is set, fetches still
-    in flight are abandoned and their sources released for the next run."""
+    """Poll every source due at `now`.
+
+    Fetches run in `pool`, at most `max_per_host` at a time to any one host, queued per host
+    rather than blocking a worker, so a slow host delays only its own feeds. Writes happen in
+    this thread in the order fetches finish. When `stop` is set, fetches still in flight are
+    abandoned and their sources released for the next run.
+    """
     rng = rng or random.Random()
     with transaction(engine) as session:
         tasks = claim_due(session, now, owner, batch)
+    queues: dict[str, deque[SourceTask]] = defaultdict(deque)
+    for task in tasks:
+        queues[task.host].append(task)
+    running: dict[Future[Outcome], SourceTask] = {}
+
+    def submit(host: str) -> None:
+        if queues[host]:
+            task = queues[host].popleft()
+            running[pool.submit(poll, task, http, limits)] = task
+
+    for host in list(queues):
+        for _ in range(max_per_host):
+            submit(host)
     polled = failed = new = 0
-    pending = {pool.submit(poll, task, http, limits): task for task in tasks}
-    while pending:
-        done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+    while running:
+        done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
         for future in done:
-            pending.pop(future)
+            task = running.pop(future)
             outcome = future.result()
             with transaction(engine) as session:
                 added = record(session, outcome, now, rng)
@@ -212,8 +231,11 @@ def collect_due(
             new += added
             if on_outcome:
                 on_outcome(outcome, added)
+            if stop is None or not stop.is_set():
+                submit(task.host)
         if stop is not None and stop.is_set():
-            release(engine, [task.id for task in pending.values()], owner)
+            unpolled = [t.id for t in running.values()] + [t.id for q in queues.values() for t in q]
+            release(engine, unpolled, owner)
             break
     return CollectReport(polled=polled, failed=failed, new_mentions=new)
 
@@ -226,5 +248,13 @@ def release(engine: Engine, source_ids: list[int], owner: str) -> None:
         for src in session.exec(
             select(Source).where(col(Source.id).in_(source_ids), Source.lease_owner == owner)
         ):
+            src.lease_owner = src.lease_until = None
+            session.add(src)
+
+
+def release_owned(engine: Engine, owner: str) -> None:
+    """Give back every source `owner` still holds (at shutdown)."""
+    with transaction(engine) as session:
+        for src in session.exec(select(Source).where(Source.lease_owner == owner)):
             src.lease_owner = src.lease_until = None
             session.add(src)

@@ -10,36 +10,41 @@ from sqlmodel import Session, select
 from wommon.config import SourceSettings
 from wommon.store.models import Source
 
+REMOVED = "removed from the config"
+
 
 def sync_sources(session: Session, configured: Iterable[SourceSettings], now: datetime) -> None:
-    """Add new sources, update changed ones, disable removed ones (their history stays)."""
+    """Add new sources, update changed ones, disable removed ones (their history stays).
+
+    A source disabled by its server (410 Gone) stays disabled until its URL changes in the
+    config: restarting the daemon must not bring back a feed its publisher deleted.
+    """
     wanted = {cfg.name: cfg for cfg in configured}
     existing = {src.name: src for src in session.exec(select(Source))}
     for name, cfg in wanted.items():
         src = existing.get(name)
         if src is None:
-            session.add(
-                Source(
-                    name=name,
-                    kind=cfg.kind,
-                    url=cfg.url,
-                    brand=cfg.brand,
-                    weight=cfg.weight,
-                    interval_seconds=cfg.interval_seconds,
-                    next_due_at=now,
-                )
+            src = Source(
+                name=name,
+                kind=cfg.kind,
+                url=cfg.url,
+                config_url=cfg.url,
+                interval_seconds=cfg.interval_seconds,
+                next_due_at=now,
             )
-            continue
-        if src.url != cfg.url:
-            src.etag = src.last_modified = None
+        elif src.config_url != cfg.url:
+            src.url = src.config_url = cfg.url
+            src.etag = src.last_modified = src.last_error = None
             src.consecutive_failures = 0
+            src.enabled, src.disabled_reason = True, None
             src.next_due_at = now
-        src.kind, src.url, src.brand = cfg.kind, cfg.url, cfg.brand
+        elif not src.enabled and src.disabled_reason == REMOVED:
+            src.enabled, src.disabled_reason = True, None
+            src.next_due_at = now
+        src.kind, src.brand = cfg.kind, cfg.brand
         src.weight, src.interval_seconds = cfg.weight, cfg.interval_seconds
-        if not src.enabled:
-            src.enabled, src.next_due_at = True, now
         session.add(src)
     for name, src in existing.items():
         if name not in wanted and src.enabled:
-            src.enabled = False
+            src.enabled, src.disabled_reason = False, REMOVED
             session.add(src)

@@ -18,7 +18,14 @@ from wommon.alert.console import ConsoleNotifier
 from wommon.alert.notifier import Alert, Notifier, Receipt
 from wommon.alert.slack import SlackNotifier
 from wommon.clock import SimulatedClock
-from wommon.config import BrandSettings, Settings, SourceSettings, StorageSettings, slack_target
+from wommon.config import (
+    BrandSettings,
+    CollectSettings,
+    Settings,
+    SourceSettings,
+    StorageSettings,
+    slack_target,
+)
 from wommon.demo.feedserver import FeedPost, FeedServer, FeedSpec
 from wommon.pipeline import Pipeline
 from wommon.store.models import Incident, Mention, Outbox
@@ -71,6 +78,7 @@ def demo_settings(server: FeedServer, database: Path) -> Settings:
     )
     return Settings(
         storage=StorageSettings(url=f"sqlite:///{database}"),
+        collect=CollectSettings(allow_networks=("127.0.0.1/32",)),
         brands=(BRAND,),
         sources=sources,
     )

@@ -7,6 +7,7 @@ tries to write, which is how a daemon and a concurrent backfill end in "database
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,9 +54,10 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:" and not database.startswith("file:"):
-        folder = Path(database).expanduser().resolve().parent
-        if not folder.is_dir():
-            raise StorageError(f"{redact(url)}: folder {folder} does not exist")
+        path = Path(database).expanduser().resolve()
+        if not path.parent.is_dir():
+            raise StorageError(f"{redact(url)}: folder {path.parent} does not exist")
+        _check_owner(url, path)
     engine = create_engine(url, connect_args={"check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -75,6 +77,23 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     return engine
 
 
+def _check_owner(url: str, path: Path) -> None:
+    """R18: refuse to open another user's SQLite database. SQLite creates its -wal and -shm
+    files as whoever opens the database first; a backfill run as root next to the service's
+    user would leave files the daemon can no longer open."""
+    try:
+        owner = path.stat().st_uid
+    except FileNotFoundError:
+        return
+    if owner != os.geteuid():
+        raise StorageError(
+            f"{redact(url)}: the database belongs to uid {owner}, not to this user "
+            f"(uid {os.geteuid()}); run wommon as its owner (for the service: "
+            f"systemctl start wommon-backfill, or systemd-run -p DynamicUser=yes "
+            f"-p User=wommon -p StateDirectory=wommon ...)"
+        )
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` through Alembic; safe to run at every start."""
     cfg = AlembicConfig()
@@ -88,6 +107,15 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             f"{redact(str(engine.url))}: migration failed: {exc.__class__.__name__}: "
             f"{getattr(exc, 'orig', exc)}"
         ) from None
+
+
+def head_revision() -> str | None:
+    """The newest migration this version of wommon ships."""
+    from alembic.script import ScriptDirectory
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -23,15 +23,19 @@ class Source(SQLModel, table=True):
     name: str = Field(unique=True, max_length=200)
     kind: str = Field(max_length=32)
     url: str = Field(sa_type=Text)
+    # The URL as configured; `url` follows permanent redirects, this does not.
+    config_url: str = Field(default="", sa_type=Text)
     brand: str | None = Field(default=None, max_length=200)
     weight: float = 1.0
     interval_seconds: int
     enabled: bool = True
+    disabled_reason: str | None = Field(default=None, sa_type=Text)
     next_due_at: datetime = Field(sa_column=_dt(nullable=False, index=True))
     etag: str | None = Field(default=None, sa_type=Text)
     last_modified: str | None = Field(default=None, max_length=100)
     consecutive_failures: int = 0
     last_error: str | None = Field(default=None, sa_type=Text)
+    last_warning: str | None = Field(default=None, sa_type=Text)
     last_success_at: datetime | None = Field(default=None, sa_column=_dt())
     last_fetch_at: datetime | None = Field(default=None, sa_column=_dt())
     lease_owner: str | None = Field(default=None, max_length=200)

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import DATA
+from wommon.cli import main
+from wommon.collect.entry import canonical_url, fingerprint, hamming, make_uid
+from wommon.collect.parsers import parse, sniff
+from wommon.errors import ParseError
+
+
+def test_json_feed() -> None:
+    feed = parse(
+        "jsonfeed", (DATA / "jsonfeed.json").read_bytes(), url="https://watch.example/feed.json"
+    )
+    assert feed.title == "Acme watchers"
+    first, second = feed.entries
+    assert (first.uid, first.title, first.author) == ("1", "Acme cut my line", "Ana")
+    assert first.text == "Acme cut my line again."
+    assert first.links == ("https://other.example/x",)
+    assert first.published_at == datetime(2026, 3, 1, 10, tzinfo=UTC)
+    assert second.text == "No title, text <b>only</b>"
+    assert second.author == "Feed Author"
+    assert second.published_at == datetime(2026, 3, 1, 10, tzinfo=UTC)
+    assert feed.warnings == ("item 2 is not an object: skipped",)
+
+
+def test_json_feed_errors_name_the_problem() -> None:
+    with pytest.raises(ParseError, match=r"invalid JSON at line 1 column 2"):
+        parse("jsonfeed", b"{oops", url="u")
+    with pytest.raises(ParseError, match="no 'items' list"):
+        parse("jsonfeed", b'{"version": "x"}', url="u")
+
+
+def test_app_store_reviews() -> None:
+    feed = parse(
+        "appstore", (DATA / "appstore.json").read_bytes(), url="https://itunes.apple.com/x"
+    )
+    bad, good = feed.entries
+    assert bad.uid == "11223344"
+    assert bad.title == "★☆☆☆☆ Charged twice"
+    assert bad.text == "The app charged me twice & support <never> answered."
+    assert bad.author == "angrycustomer"
+    assert bad.published_at == datetime(2026, 3, 1, 15, tzinfo=UTC)
+    assert good.title.startswith("★★★★★")
+    with pytest.raises(ParseError, match="no 'feed' object"):
+        parse("appstore", b"[]", url="u")
+
+
+def test_google_alerts_links_are_unwrapped() -> None:
+    feed = parse(
+        "googlealerts",
+        (DATA / "googlealerts.xml").read_bytes(),
+        url="https://www.google.com/alerts/feeds/1/2",
+    )
+    (entry,) = feed.entries
+    assert entry.url == "https://news.example/acme-outage?utm_source=alerts"
+    assert entry.uid == "news.example/acme-outage"
+    assert entry.title == "Acme customers report outage"
+    assert entry.author is None
+
+
+def test_sniff() -> None:
+    assert sniff((DATA / "jsonfeed.json").read_bytes()) == "jsonfeed"
+    assert sniff((DATA / "appstore.json").read_bytes()) == "appstore"
+    assert sniff((DATA / "googlealerts.xml").read_bytes()) == "googlealerts"
+    assert sniff((DATA / "atom.xml").read_bytes()) == "rss"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("http://blog.example/p/1", "https://www.blog.example/p/1/"),
+        ("https://blog.example/p?id=3&utm_source=x", "https://blog.example/p?id=3"),
+        ("HTTPS://Blog.Example:443/p", "http://blog.example/p"),
+    ],
+)
+def test_canonical_urls_match(a: str, b: str) -> None:
+    assert canonical_url(a) == canonical_url(b)
+
+
+def test_uid_rules() -> None:
+    assert make_uid("abc", "https://x/1", "t", "b") == "abc"
+    assert make_uid(None, "https://www.x.example/1", "t", "b") == "x.example/1"
+    assert make_uid("", None, "t", "b") == make_uid(None, None, "t", "b")
+    assert make_uid("", None, "t", "b") != make_uid(None, None, "t", "c")
+
+
+def test_fingerprint_marks_near_copies() -> None:
+    original = fingerprint(
+        "Acme charged me twice",
+        "I was charged twice by Acme and support hung up on me. Still no refund.",
+    )
+    syndicated = fingerprint(
+        "Acme charged me twice",
+        "I was charged twice by Acme and support hung up on me. Still no refund!",
+    )
+    other = fingerprint(
+        "Acme launches plan", "Acme announced a cheaper family plan with shared data today."
+    )
+    assert original and syndicated and other
+    assert hamming(original, syndicated) <= 3
+    assert hamming(original, other) > 10
+    assert fingerprint("", "two words") is None
+
+
+def test_inspect_prints_json_lines_and_never_crashes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    ok = runner.invoke(main, ["inspect", str(DATA / "appstore.json")])
+    assert ok.exit_code == 0
+    lines = ok.stdout.strip().splitlines()
+    assert len(lines) == 2 and '"uid": "11223344"' in lines[0] and '"language": "en"' in lines[0]
+    garbage = tmp_path / "garbage.xml"
+    garbage.write_bytes(b"\x00\x01<<<")
+    bad = runner.invoke(main, ["inspect", str(garbage)])
+    assert bad.exit_code == 1 and "error: file://" in bad.output
+    refused = runner.invoke(main, ["inspect", "http://127.0.0.1:9/feed"])
+    assert refused.exit_code == 1 and "(loopback)" in refused.output

@@ -1,0 +1,453 @@
+"""The daemon as a service: sd_notify, watchdog, reload, coalescing, health and metrics,
+secrets, locking and the unit file (cases R17, R18, R34-R40)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.engine import Engine
+
+from tests.conftest import START
+from tests.helpers import settings
+from wommon.clock import SimulatedClock, SystemClock
+from wommon.daemon import JOB_DEFAULTS, Daemon
+from wommon.errors import StorageError
+from wommon.health import HealthServer
+from wommon.metrics import Metrics
+from wommon.notify import SystemdNotifier
+from wommon.pipeline import Pipeline
+from wommon.status import snapshot
+from wommon.store.db import make_engine, transaction
+from wommon.store.models import Incident, Mention, Outbox, Source
+from wommon.store.outbox import enqueue
+
+ROOT = Path(__file__).parents[1]
+
+
+class NotifySocket:
+    """A datagram socket standing in for systemd's $NOTIFY_SOCKET; a reader thread stamps
+    each message with its arrival time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = str(path)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.settimeout(0.05)
+        self.messages: list[tuple[float, str]] = []
+        self._closed = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while not self._closed.is_set():
+            try:
+                data = self.sock.recv(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.messages.append((time.monotonic(), data.decode()))
+
+    def close(self) -> None:
+        self._closed.set()
+        self._reader.join(1)
+        self.sock.close()
+
+    def drain(self) -> list[str]:
+        return [m for _, m in list(self.messages)]
+
+    def wait_for(self, needle: str, timeout: float = 10, after: float = 0.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(needle in m for t, m in list(self.messages) if t >= after):
+                return True
+            time.sleep(0.02)
+        return False
+
+
+@pytest.fixture
+def notify(tmp_path: Path) -> Iterator[NotifySocket]:
+    ns = NotifySocket(tmp_path / "notify.sock")
+    yield ns
+    ns.close()
+
+
+def test_sd_notify_paths_and_silence(notify: NotifySocket, tmp_path: Path) -> None:
+    assert SystemdNotifier(notify.path).ready("up")
+    assert notify.wait_for("READY=1")
+    assert notify.drain() == ["READY=1\nSTATUS=up"]
+    abstract = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    abstract.bind("\0wommon-test-notify")
+    abstract.settimeout(1)
+    time.sleep(0.1)
+    assert SystemdNotifier("@wommon-test-notify").watchdog()
+    assert abstract.recv(100) == b"WATCHDOG=1"
+    abstract.close()
+    assert not SystemdNotifier("").ready("nobody listens")
+    assert not SystemdNotifier(str(tmp_path / "missing.sock")).status("no socket")
+
+
+def _daemon(db_url: str, tmp_path: Path, notify: NotifySocket, **daemon_opts: object):  # type: ignore[no-untyped-def]
+    cfg = settings(db_url).model_copy(
+        update={"daemon": settings(db_url).daemon.model_copy(update=daemon_opts)}
+    )
+    pipeline = Pipeline(cfg, SystemClock(), metrics=Metrics())
+    return Daemon(pipeline, systemd=SystemdNotifier(notify.path)), pipeline
+
+
+def test_watchdog_stops_when_a_job_hangs(
+    db_url: str, tmp_path: Path, notify: NotifySocket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R35: a hung job stops the WATCHDOG=1 pings (systemd then restarts the service);
+    they resume when the job finishes."""
+    monkeypatch.setenv("WATCHDOG_USEC", "200000")
+    monkeypatch.delenv("WATCHDOG_PID", raising=False)
+    daemon, pipeline = _daemon(
+        db_url, tmp_path, notify, job_timeout_seconds=0.5, collect_every_seconds=3600
+    )
+    release = threading.Event()
+    started = threading.Event()
+
+    def hanging_collect() -> None:
+        started.set()
+        release.wait(10)
+
+    pipeline.collect = hanging_collect  # type: ignore[method-assign]
+    runner = threading.Thread(target=daemon.serve, kwargs={"install_signals": False})
+    runner.start()
+    try:
+        assert notify.wait_for("READY=1")
+        assert started.wait(5)
+        time.sleep(1.5)
+        hung_since = time.monotonic() - 0.7
+        pings = [t for t, m in list(notify.messages) if m == "WATCHDOG=1" and t > hung_since]
+        assert pings == [], "pings went on while a job was hung"
+        assert not daemon.alive()
+        released = time.monotonic()
+        release.set()
+        assert notify.wait_for("WATCHDOG=1", timeout=3, after=released)
+    finally:
+        release.set()
+        daemon.request_stop()
+        runner.join(10)
+    assert any(m.startswith("STOPPING=1") for m in notify.drain())
+
+
+def test_reload_applies_a_good_config_and_keeps_the_old_on_a_bad_one(
+    db_url: str, tmp_path: Path, notify: NotifySocket, caplog: pytest.LogCaptureFixture
+) -> None:
+    """R39: SIGHUP reloads; sources added and removed without a restart; a bad new config
+    is rejected with the reason and the old one keeps running."""
+    from wommon import config
+    from wommon.collect.sources import REMOVED
+
+    path = tmp_path / "w.toml"
+    base = f'[storage]\nurl = "{db_url}"\n[daemon]\ncollect_every_seconds = 3600\n'
+    path.write_text(base + '[[sources]]\nname = "a"\nurl = "https://a.example/feed"\n')
+    pipeline = Pipeline(config.load(path), SystemClock())
+    daemon = Daemon(
+        pipeline, reload_config=lambda: config.load(path), systemd=SystemdNotifier(notify.path)
+    )
+    pipeline.collect = lambda: None  # type: ignore[assignment,method-assign,return-value]
+    runner = threading.Thread(target=daemon.serve, kwargs={"install_signals": False})
+    runner.start()
+    try:
+        assert notify.wait_for("READY=1")
+        path.write_text(base + '[[sources]]\nname = "b"\nurl = "https://b.example/feed"\n')
+        daemon.request_reload()
+        assert notify.wait_for("RELOADING=1")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and [s.name for s in pipeline.settings.sources] != ["b"]:
+            time.sleep(0.05)
+        assert [s.name for s in pipeline.settings.sources] == ["b"]
+        path.write_text(base + '[[sources]]\nname = "c"\nurl = "ftp://c.example/feed"\n')
+        daemon.request_reload()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "reload rejected" not in caplog.text:
+            time.sleep(0.05)
+    finally:
+        daemon.request_stop()
+        runner.join(10)
+    assert "reload rejected, keeping the running config" in caplog.text
+    assert "sources[0].url: must be an http:// or https:// URL" in caplog.text
+    assert [s.name for s in pipeline.settings.sources] == ["b"]
+    engine = make_engine(db_url)
+    from sqlmodel import Session, select
+
+    with Session(engine) as session:
+        rows = {s.name: (s.enabled, s.disabled_reason) for s in session.exec(select(Source))}
+    engine.dispose()
+    assert rows == {"a": (False, REMOVED), "b": (True, None)}
+
+
+def test_missed_runs_coalesce_after_a_suspend() -> None:
+    """R36: a job whose runs were missed for two hours runs once, not 72,000 times."""
+    runs: list[float] = []
+    scheduler = BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC)
+    scheduler.add_job(
+        lambda: runs.append(time.monotonic()),
+        "interval",
+        seconds=0.1,
+        next_run_time=datetime.now(UTC) - timedelta(hours=2),
+    )
+    scheduler.start()
+    time.sleep(0.55)
+    scheduler.shutdown(wait=True)
+    assert 1 <= len(runs) <= 7
+
+
+def test_health_and_metrics_endpoint(engine: Engine, clock: SimulatedClock) -> None:
+    metrics = Metrics()
+    metrics.watch_database(lambda: snapshot(engine, clock.now()))
+    metrics.fetches.labels("ok").inc(3)
+    with transaction(engine) as session:
+        session.add(
+            Source(name="s", kind="rss", url="https://s", interval_seconds=60, next_due_at=START)
+        )
+    alive = {"ok": True}
+    server = HealthServer(
+        "127.0.0.1:0", metrics, lambda: snapshot(engine, clock.now()), lambda: alive["ok"]
+    )
+    server.start()
+    try:
+        base = f"http://{server.address}"
+        text = urllib.request.urlopen(f"{base}/metrics", timeout=5).read().decode()
+        assert 'wommon_fetches_total{result="ok"} 3.0' in text
+        assert 'wommon_sources{state="new"} 1.0' in text
+        assert "wommon_database_up 1.0" in text
+        body = json.loads(urllib.request.urlopen(f"{base}/healthz", timeout=5).read())
+        assert body["status"] == "ok"
+        with transaction(engine) as session:
+            inc = Incident(
+                brand="A", label="x", first_seen=START, last_seen=START, updated_at=START
+            )
+            session.add(inc)
+            session.flush()
+            assert inc.id is not None
+            enqueue(session, incident_id=inc.id, kind="open", key="k", payload={}, now=START)
+            row = session.exec(__import__("sqlmodel").select(Outbox)).one()
+            row.status, row.last_error = "failed", "slack chat.postMessage: channel_not_found"
+            session.add(row)
+        alive["ok"] = False
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(f"{base}/healthz", timeout=5)
+        assert info.value.code == 503
+        failing = json.loads(info.value.read())
+        assert failing["scheduler"] == "stalled"
+        assert failing["slack"] == ["slack chat.postMessage: channel_not_found"]
+    finally:
+        server.stop()
+
+
+def test_concurrent_writers_never_see_database_locked(tmp_path: Path) -> None:
+    """R17: a daemon's small transactions while another writer inserts 100,000 mentions:
+    both finish, no "database is locked"."""
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    from wommon.store.db import upgrade
+
+    upgrade(make_engine(url))
+    backfill, daemon = make_engine(url), make_engine(url)
+    with transaction(daemon) as session:
+        session.add(
+            Source(name="s", kind="rss", url="https://s", interval_seconds=60, next_due_at=START)
+        )
+    errors: list[BaseException] = []
+
+    def bulk() -> None:
+        try:
+            for batch in range(20):
+                with backfill.begin() as conn:
+                    conn.execute(
+                        Mention.__table__.insert(),  # type: ignore[attr-defined]
+                        [
+                            {
+                                "source_id": 1,
+                                "uid": f"{batch}-{i}",
+                                "title": "",
+                                "text": "x",
+                                "links": "[]",
+                                "published_at": START,
+                                "fetched_at": START,
+                                "historical": True,
+                            }
+                            for i in range(5000)
+                        ],
+                    )
+        except BaseException as exc:
+            errors.append(exc)
+
+    def small() -> None:
+        try:
+            for i in range(200):
+                with transaction(daemon) as session:
+                    src = session.get(Source, 1)
+                    assert src is not None
+                    src.consecutive_failures = i
+                    session.add(src)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=bulk), threading.Thread(target=small)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with sqlite3.connect(tmp_path / "w.db") as conn:
+        assert conn.execute("select count(*) from mention").fetchone() == (100_000,)
+        assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the file to another user")
+def test_refuses_another_users_database(tmp_path: Path) -> None:
+    """R18: opening a SQLite database owned by another user is refused, so no foreign-owned
+    -wal/-shm files are left behind."""
+    db = tmp_path / "w.db"
+    sqlite3.connect(db).close()
+    os.chown(db, 65534, 65534)
+    with pytest.raises(StorageError, match=r"belongs to uid 65534, not to this user"):
+        make_engine(f"sqlite:///{db}")
+    assert not (tmp_path / "w.db-wal").exists()
+
+
+def _run(
+    args: list[str], env: dict[str, str], timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wommon", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "WOMMON_", "NOTIFY_", "WATCHDOG_"))
+    }
+    env.update(extra)
+    return env
+
+
+def test_bad_config_or_failed_migration_never_sends_ready(
+    tmp_path: Path, notify: NotifySocket
+) -> None:
+    """R34: with a bad config, or a database that cannot be migrated, READY=1 is never
+    sent and the process exits 1 with the reason."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[sources]]\nname = "x"\nurl = "ftp://x"\n')
+    result = _run(["run", str(bad)], _env(NOTIFY_SOCKET=notify.path))
+    assert result.returncode == 1
+    assert "sources[0].url: must be an http:// or https:// URL" in result.stderr
+    not_a_db = tmp_path / "garbage.db"
+    not_a_db.write_bytes(b"this is not a database" * 100)
+    cfg = tmp_path / "w.toml"
+    cfg.write_text(f'[storage]\nurl = "sqlite:///{not_a_db}"\n')
+    result = _run(["run", str(cfg)], _env(NOTIFY_SOCKET=notify.path))
+    assert result.returncode == 1
+    assert "migration failed" in result.stderr and "file is not a database" in result.stderr
+    assert not any("READY=1" in m for m in notify.drain())
+
+
+def test_sigterm_sends_stopping_and_leaves_a_consistent_database(
+    tmp_path: Path, notify: NotifySocket
+) -> None:
+    """R32: SIGTERM during a fetch: STOPPING=1, exit 0 within the stop timeout, the database
+    passes integrity_check and no claim is left behind."""
+    from tests.http_server import HTTPServer
+
+    with HTTPServer() as server:
+        server.routes["/slow"] = lambda h: time.sleep(30)
+        cfg = tmp_path / "w.toml"
+        cfg.write_text(
+            f'[storage]\nurl = "sqlite:///{tmp_path / "w.db"}"\n'
+            '[collect]\nallow_networks = ["127.0.0.1/32"]\ntimeout_seconds = 60\n'
+            "[daemon]\nstop_timeout_seconds = 2\n"
+            f'[[sources]]\nname = "slow"\nurl = "{server.url("/slow")}"\n'
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "wommon", "run", str(cfg)],
+            env=_env(NOTIFY_SOCKET=notify.path),
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert notify.wait_for("READY=1", timeout=30)
+            deadline = time.monotonic() + 10
+            while not server.hits and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert server.hits, "the fetch never started"
+            proc.terminate()
+            started = time.monotonic()
+            _, stderr = proc.communicate(timeout=15)
+            elapsed = time.monotonic() - started
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, stderr
+    assert elapsed < 2 + 3
+    assert any(m.startswith("STOPPING=1") for m in notify.drain())
+    with sqlite3.connect(tmp_path / "w.db") as conn:
+        assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+        assert conn.execute("select lease_owner from source").fetchall() == [(None,)]
+
+
+def test_credential_directory_token_is_used(tmp_path: Path) -> None:
+    """R38: the token comes from $CREDENTIALS_DIRECTORY (systemd LoadCredential)."""
+    (tmp_path / "slack-bot-token").write_text("xoxb-from-credentials\n")
+    cfg = tmp_path / "w.toml"
+    cfg.write_text('[slack]\nchannel = "#alerts"\n')
+    result = _run(["check", str(cfg)], _env(CREDENTIALS_DIRECTORY=str(tmp_path)))
+    assert result.returncode == 0 and "alerts: Slack channel #alerts" in result.stdout
+    assert "xoxb" not in result.stdout + result.stderr
+
+
+def test_systemd_unit_is_hardened_and_valid(tmp_path: Path) -> None:
+    """R40: `systemd-analyze security --offline=yes` exposure <= 2.0 and `verify` clean;
+    the only writable path is the StateDirectory, where the database and its WAL live."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    unit = ROOT / "systemd" / "wommon.service"
+    text = unit.read_text()
+    assert "ProtectSystem=strict" in text and "StateDirectory=wommon" in text
+    assert "ReadWritePaths" not in text
+    security = subprocess.run(
+        [analyze, "security", "--offline=yes", str(unit)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    match = re.search(r"Overall exposure level for wommon\.service: ([0-9.]+)", security.stdout)
+    assert match, security.stdout + security.stderr
+    assert float(match.group(1)) <= 2.0
+    wommon = shutil.which("wommon") or str(Path(sys.executable).with_name("wommon"))
+    for name in ("wommon.service", "wommon-backfill.service"):
+        source = ROOT / "systemd" / name
+        if not source.exists():
+            continue
+        local = tmp_path / name
+        local.write_text(source.read_text().replace("/usr/local/bin/wommon", wommon))
+        verify = subprocess.run(
+            [analyze, "verify", str(local)], capture_output=True, text=True, check=False
+        )
+        assert verify.returncode == 0, verify.stderr

@@ -1,0 +1,68 @@
+"""JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from wommon.collect.entry import ParsedFeed, build_entry, finish
+from wommon.errors import ParseError
+
+
+def parse(content: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
+    doc = load_json(content, url)
+    if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
+        raise ParseError(url, "not a JSON Feed: no 'items' list")
+    warnings: list[str] = []
+    if not str(doc.get("version", "")).startswith("https://jsonfeed.org/version/"):
+        warnings.append("missing or unknown JSON Feed 'version'")
+    entries = []
+    for i, item in enumerate(doc["items"]):
+        if not isinstance(item, dict):
+            warnings.append(f"item {i} is not an object: skipped")
+            continue
+        html = item.get("content_html") or _escape(
+            item.get("content_text") or item.get("summary") or ""
+        )
+        entries.append(
+            build_entry(
+                guid=str(item["id"]) if item.get("id") is not None else None,
+                link=item.get("url") or item.get("external_url"),
+                author=_author(item) or _author(doc),
+                title=str(item.get("title") or ""),
+                html=str(html),
+                published=parse_iso(item.get("date_published") or item.get("date_modified")),
+                base_url=url,
+            )
+        )
+    return finish(str(doc.get("title", "")), entries, warnings)
+
+
+def load_json(content: bytes, url: str) -> Any:
+    try:
+        return json.loads(content.decode("utf-8-sig", errors="replace"))
+    except json.JSONDecodeError as exc:
+        raise ParseError(
+            url, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+
+
+def parse_iso(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _author(obj: dict[str, Any]) -> str | None:
+    authors = obj.get("authors") or ([obj["author"]] if isinstance(obj.get("author"), dict) else [])
+    names = [str(a.get("name")) for a in authors if isinstance(a, dict) and a.get("name")]
+    return ", ".join(names) or None
+
+
+def _escape(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

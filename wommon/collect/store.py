@@ -1,0 +1,85 @@
+"""Entries -> Mention rows, once: unique (source, uid), and near-identical content from the
+same source (same SimHash) is the same entry even when its uid changed (R14-R16)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from wommon.collect.entry import Entry, fingerprint
+from wommon.store.models import Mention, Source
+
+# An entry dated further ahead than this is a publisher's clock or template bug.
+FUTURE_SLACK = timedelta(hours=1)
+EARLIEST_YEAR = 1995
+
+
+def insert_entries(session: Session, src: Source, entries: Iterable[Entry], now: datetime) -> int:
+    """Insert entries not seen before; returns how many were new."""
+    rows = []
+    seen_fps: set[str] = set()
+    for entry in entries:
+        row = _row(src, entry, now)
+        fp = row["fingerprint"]
+        if fp is not None:
+            if fp in seen_fps:
+                continue
+            seen_fps.add(str(fp))
+        rows.append(row)
+    if not rows:
+        return 0
+    known = _known_fingerprints(session, src, seen_fps)
+    rows = [r for r in rows if r["fingerprint"] is None or r["fingerprint"] not in known]
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # One cached statement run over many parameter sets: SQLAlchemy batches it into
+    # multi-row INSERTs itself, without compiling a new statement per batch size.
+    stmt = (
+        insert(Mention)
+        .on_conflict_do_nothing(index_elements=["source_id", "uid"])
+        .returning(col(Mention.id))
+    )
+    return len(session.connection().execute(stmt, rows).all())
+
+
+def _known_fingerprints(session: Session, src: Source, fps: set[str]) -> set[str]:
+    if not fps:
+        return set()
+    found = session.exec(
+        select(Mention.fingerprint).where(
+            Mention.source_id == src.id, col(Mention.fingerprint).in_(sorted(fps))
+        )
+    )
+    return {fp for fp in found if fp}
+
+
+def _row(src: Source, entry: Entry, now: datetime) -> dict[str, object]:
+    published = entry.published_at
+    if published is None or published > now + FUTURE_SLACK or published.year < EARLIEST_YEAR:
+        published = now
+    return {
+        "source_id": src.id,
+        "uid": entry.uid,
+        "url": entry.url,
+        "domain": domain(entry.url or src.url),
+        "author": entry.author,
+        "title": entry.title,
+        "text": entry.text,
+        "links": json.dumps(list(entry.links)),
+        "fingerprint": fingerprint(entry.title, entry.text),
+        "published_at": published,
+        "fetched_at": now,
+        "historical": False,
+    }
+
+
+def domain(url: str) -> str | None:
+    host = urlsplit(url).hostname
+    return host.removeprefix("www.") if host else None

@@ -1,0 +1,84 @@
+"""Logging: one line per event, journald priorities, JSON on request, never a secret.
+
+Under systemd (JOURNAL_STREAM set) each text line starts with its syslog priority ("<4>"),
+which journald turns into the entry's priority. Every formatted line, tracebacks included,
+passes through the redactor, so a token in an exception message from a library is masked
+before it reaches any output.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from collections.abc import Iterable
+
+from pythonjsonlogger.json import JsonFormatter
+
+_PATTERNS = (
+    re.compile(r"xox[a-z]-[A-Za-z0-9-]+"),
+    re.compile(r"xapp-[A-Za-z0-9-]+"),
+    re.compile(r"https://hooks\.slack\.com/[^\s'\"]+"),
+)
+_PRIORITY = {
+    logging.DEBUG: 7,
+    logging.INFO: 6,
+    logging.WARNING: 4,
+    logging.ERROR: 3,
+    logging.CRITICAL: 2,
+}
+
+
+class Redactor:
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+
+    def add(self, *secrets: str) -> None:
+        self._secrets.update(s for s in secrets if s and len(s) >= 8)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        for pattern in _PATTERNS:
+            text = pattern.sub("***", text)
+        return text
+
+
+REDACT = Redactor()
+
+
+class _Redacting(logging.Formatter):
+    def __init__(self, inner: logging.Formatter, journald: bool) -> None:
+        super().__init__()
+        self._inner = inner
+        self._journald = journald
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = REDACT(self._inner.format(record))
+        if self._journald:
+            priority = _PRIORITY.get(record.levelno, 6)
+            line = "\n".join(f"<{priority}>{part}" for part in line.splitlines())
+        return line
+
+
+def setup(
+    level: str = "info", fmt: str = "text", quiet: Iterable[str] = ("apscheduler", "alembic")
+) -> None:
+    journald = fmt == "text" and bool(os.environ.get("JOURNAL_STREAM"))
+    if fmt == "json":
+        inner: logging.Formatter = JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    elif journald:
+        inner = logging.Formatter("%(name)s: %(message)s")
+    else:
+        inner = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Redacting(inner, journald))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(getattr(logging, level.upper()))
+    for name in quiet:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -1,0 +1,95 @@
+"""What the database says about wommon's health: the figures behind `wommon status`,
+`/healthz` and the gauges of `/metrics`, read the same way for all three."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from wommon.store.db import redact
+from wommon.store.models import Incident, Mention, Outbox, Source
+
+# Slack delivery counts as failing when an alert failed for good within this window.
+FAILED_DELIVERY_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    database_ok: bool
+    database_error: str | None = None
+    sources: dict[str, int] = field(default_factory=dict)
+    mentions: dict[tuple[str, str], int] = field(default_factory=dict)
+    incidents: dict[str, int] = field(default_factory=dict)
+    outbox: dict[str, int] = field(default_factory=dict)
+    recent_failures: tuple[str, ...] = ()
+
+    @property
+    def delivery_ok(self) -> bool:
+        return not self.recent_failures
+
+
+def source_state(src: Source) -> str:
+    if not src.enabled:
+        return "disabled"
+    if src.consecutive_failures:
+        return "error"
+    if src.last_warning:
+        return "warning"
+    return "ok" if src.last_success_at else "new"
+
+
+def snapshot(engine: Engine, now: datetime) -> Snapshot:
+    """Counts by state; never raises: an unreachable database is itself the finding."""
+    try:
+        with Session(engine) as session:
+            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+            sources: dict[str, int] = {}
+            for src in session.exec(select(Source)):
+                state = source_state(src)
+                sources[state] = sources.get(state, 0) + 1
+            verdict = case(
+                (col(Mention.analyzed_at).is_(None), "pending"),
+                (col(Mention.negative).is_(True), "negative"),
+                else_="other",
+            )
+            mentions = {
+                (language or "unknown", str(kind)): n
+                for language, kind, n in session.exec(
+                    select(Mention.language, verdict, func.count()).group_by(
+                        col(Mention.language), verdict
+                    )
+                )
+            }
+            incidents = dict(
+                session.exec(
+                    select(Incident.state, func.count()).group_by(col(Incident.state))
+                ).all()
+            )
+            outbox = dict(
+                session.exec(select(Outbox.status, func.count()).group_by(col(Outbox.status))).all()
+            )
+            failures = session.exec(
+                select(Outbox.last_error)
+                .where(
+                    Outbox.status == "failed",
+                    col(Outbox.created_at) >= now - FAILED_DELIVERY_WINDOW,
+                )
+                .order_by(col(Outbox.id).desc())
+                .limit(5)
+            ).all()
+    except SQLAlchemyError as exc:
+        reason = f"{redact(str(engine.url))}: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"
+        return Snapshot(database_ok=False, database_error=reason[:500])
+    return Snapshot(
+        database_ok=True,
+        sources=sources,
+        mentions=mentions,
+        incidents=incidents,
+        outbox=outbox,
+        recent_failures=tuple(f or "unknown error" for f in failures),
+    )
