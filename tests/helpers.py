@@ -10,6 +10,7 @@ from wommon.config import (
     CollectSettings,
     DetectSettings,
     Settings,
+    SlackSettings,
     SourceSettings,
     StorageSettings,
 )
@@ -25,6 +26,7 @@ def settings(db_url: str, sources: tuple[SourceSettings, ...] = (), **detect: An
         brands=(ACME,),
         sources=sources,
         detect=DetectSettings(**detect),
+        slack=SlackSettings(channel="#alerts"),
     )
 
 

@@ -61,6 +61,10 @@ class HTTPServer:
                     with server._lock:
                         server.active -= 1
 
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.do_GET()
+
             def log_message(self, format: str, *args: object) -> None:
                 return
 

@@ -6,7 +6,7 @@ from sqlmodel import Session, col, select
 
 from tests.conftest import START
 from tests.helpers import settings, source, story_feeds
-from tests.slack_server import SlackServer
+from tests.slack_server import SlackServer, channel_id
 from wommon.alert.slack import SlackNotifier
 from wommon.clock import SimulatedClock
 from wommon.demo.feedserver import FeedServer
@@ -19,7 +19,7 @@ def test_feeds_to_one_slack_alert(db_url: str, clock: SimulatedClock, slack: Sla
     daemon's stages run on a simulated clock against real HTTP servers."""
     with FeedServer(clock, story_feeds(START)) as feeds:
         cfg = settings(db_url, tuple(source(n, feeds.url(n)) for n in feeds.feeds))
-        notifier = SlackNotifier.from_token("xoxb-test", "#alerts", slack.api_url)
+        notifier = SlackNotifier.from_token("xoxb-test", slack.api_url)
         pipeline = Pipeline(cfg, clock, notifier=notifier)
         try:
             pipeline.prepare()
@@ -38,5 +38,6 @@ def test_feeds_to_one_slack_alert(db_url: str, clock: SimulatedClock, slack: Sla
     assert [(o.kind, o.status) for o in outbox] == [("open", "sent")]
     (root,) = slack.roots()
     assert len(slack.posts()) == 1
-    assert "Acme charged me twice" in root.body["text"]
+    assert "Acme charged me twice" in root["text"]
+    assert root["channel"] == channel_id("#alerts")
     assert incidents[0].slack_ts == outbox[0].slack_ts

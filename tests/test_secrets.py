@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from tests.slack_server import Scripted, SlackServer
 from wommon import logs
-from wommon.alert.outbox import deliver_due
+from wommon.alert.outbox import Routing, deliver_due
 from wommon.alert.slack import SlackNotifier
 from wommon.cli import main
 from wommon.clock import SystemClock
@@ -75,7 +75,12 @@ def test_sentinel_token_appears_nowhere(
     ]
     for url in targets:
         deliver_due(
-            engine, SlackNotifier.from_token(SENTINEL, "#alerts", url), NOW, owner="t", limit=1
+            engine,
+            SlackNotifier.from_token(SENTINEL, url),
+            NOW,
+            owner="t",
+            limit=1,
+            routing=Routing("#alerts"),
         )
     logging.getLogger("wommon.test").exception(
         "boom with %s", SENTINEL, exc_info=RuntimeError(f"token={SENTINEL}")

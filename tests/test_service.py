@@ -451,3 +451,73 @@ def test_systemd_unit_is_hardened_and_valid(tmp_path: Path) -> None:
             [analyze, "verify", str(local)], capture_output=True, text=True, check=False
         )
         assert verify.returncode == 0, verify.stderr
+
+
+def test_sigkill_at_random_points_loses_nothing(tmp_path: Path) -> None:
+    """R33: SIGKILL at random points, restart each time: the alert is still delivered, no
+    mention is stored twice, the database stays consistent; claims of the dead process are
+    taken over at restart instead of after their lease."""
+    import random
+
+    from tests.helpers import story_feeds
+    from tests.slack_server import SlackServer
+    from wommon.demo.feedserver import FeedServer
+
+    rng = random.Random(33)
+    clock = SystemClock()
+    with (
+        FeedServer(clock, story_feeds(clock.now() - timedelta(hours=3))) as feeds,
+        SlackServer() as slack,
+    ):
+        sources = "".join(
+            f'[[sources]]\nname = "{n}"\nurl = "{feeds.url(n)}"\ninterval_seconds = 60\n'
+            for n in feeds.feeds
+        )
+        cfg = tmp_path / "w.toml"
+        cfg.write_text(
+            f'[storage]\nurl = "sqlite:///{tmp_path / "w.db"}"\n'
+            '[collect]\nallow_networks = ["127.0.0.1/32"]\n'
+            f'[slack]\nchannel = "#alerts"\napi_url = "{slack.api_url}"\n'
+            "[daemon]\ncollect_every_seconds = 1\nanalyze_every_seconds = 1\n"
+            "detect_every_seconds = 1\ndeliver_every_seconds = 1\n"
+            '[[brands]]\nname = "Acme"\n' + sources
+        )
+        env = _env(SLACK_BOT_TOKEN="xoxb-test")
+        for _ in range(6):
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "wommon", "run", str(cfg)],
+                env=env,
+                stderr=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+            )
+            time.sleep(rng.uniform(0.8, 3.0))
+            proc.kill()
+            proc.wait(10)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "wommon", "run", str(cfg)],
+            env=env,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not slack.roots() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(1.5)
+        finally:
+            proc.terminate()
+            _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr
+    assert len(slack.roots()) >= 1, "the alert was lost"
+    with sqlite3.connect(tmp_path / "w.db") as conn:
+        assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+        assert conn.execute("select count(*), count(distinct url) from mention").fetchone() == (
+            4,
+            4,
+        )
+        assert conn.execute("select state, mentions from incident").fetchall() == [("alerting", 3)]
+        assert conn.execute("select status from outbox").fetchall() == [("sent",)]
+        assert conn.execute(
+            "select count(*) from source where lease_owner is not null"
+        ).fetchone() == (0,)

@@ -80,7 +80,7 @@ def run(config_path: str) -> None:
     settings = _settings(config_path)
     target = config_mod.slack_target(settings)
     if target:
-        logs.REDACT.add(target.token)
+        logs.REDACT.add(*target.secrets)
     systemd = SystemdNotifier()
     try:
         pipeline = Pipeline(settings, SystemClock(), metrics=Metrics())
@@ -191,6 +191,52 @@ def inspect(target: str, kind: str | None, allow: tuple[str, ...]) -> None:
             "text": entry.text[:200],
         }
         click.echo(json.dumps(record, ensure_ascii=False))
+
+
+@main.command("alert-test")
+@config_argument
+def alert_test(config_path: str) -> None:
+    """Send a sample alert to check the Slack setup (or print it, without Slack).
+
+    On failure prints Slack's exact error and how to fix it, and exits 1.
+    """
+    from wommon.alert.notifier import Alert
+    from wommon.alert.routing import channel_for
+    from wommon.errors import DeliveryError
+    from wommon.pipeline import default_notifier
+
+    settings = _settings(config_path)
+    target = config_mod.slack_target(settings)
+    if target:
+        logs.REDACT.add(*target.secrets)
+    now = SystemClock().now()
+    payload = {
+        "incident_id": 0,
+        "brand": settings.brands[0].name if settings.brands else "Example brand",
+        "label": "wommon alert test: if you can read this, alerts will reach you",
+        "aspect": "compliance",
+        "state": "alerting",
+        "severity": "low",
+        "mentions": 3,
+        "sources": 2,
+        "growth": {"hour": 1, "day": 3},
+        "languages": ["en"],
+        "forecast_size": None,
+        "forecast_threshold_at": None,
+        "first_seen": now.isoformat(),
+        "last_seen": now.isoformat(),
+        "excerpts": [],
+    }
+    channel = channel_for(payload, settings.slack, target.channel if target else "console")
+    alert = Alert(
+        key=f"alert-test-{now.timestamp():.0f}", kind="open", payload=payload, channel=channel
+    )
+    try:
+        receipt = default_notifier(settings, target).send(alert)
+    except DeliveryError as exc:
+        _fail(exc.reason)
+    where = "the console" if target is None else f"Slack channel {channel}"
+    click.echo(f"sample alert sent to {where}" + (f" (ts {receipt.ts})" if receipt.ts else ""))
 
 
 @main.group()

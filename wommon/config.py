@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -34,7 +35,19 @@ SLACK_TOKEN_ENV = "SLACK_BOT_TOKEN"
 SLACK_API_URL_ENV = "WOMMON_SLACK_API_URL"
 SLACK_CHANNEL_ENV = "WOMMON_SLACK_CHANNEL"
 SLACK_TOKEN_CREDENTIAL = "slack-bot-token"
-_SECRET_KEYS = {"token", "bot_token", "slack_token", "webhook_url", "password"}
+SLACK_WEBHOOK_ENV = "SLACK_WEBHOOK_URL"
+SLACK_WEBHOOK_CREDENTIAL = "slack-webhook-url"
+SLACK_APP_TOKEN_ENV = "SLACK_APP_TOKEN"
+SLACK_APP_TOKEN_CREDENTIAL = "slack-app-token"
+_SECRET_KEYS = {
+    "token",
+    "bot_token",
+    "app_token",
+    "slack_token",
+    "webhook",
+    "webhook_url",
+    "password",
+}
 
 
 class _Section(BaseModel):
@@ -125,9 +138,54 @@ class DetectSettings(_Section):
     cooldown_hours: float = Field(defaults.DETECT_COOLDOWN_HOURS, gt=0)
 
 
+Severity = Literal["low", "medium", "high"]
+SEVERITIES: tuple[str, ...] = ("low", "medium", "high")
+_CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+class SlackRoute(_Section):
+    """Alerts for `brand` (any brand when unset) of at least `min_severity` go to `channel`."""
+
+    channel: str = Field(min_length=1)
+    brand: str | None = None
+    min_severity: Severity | None = None
+
+
 class SlackSettings(_Section):
     channel: str | None = None
     api_url: str | None = None
+    messages_per_second: float = Field(defaults.SLACK_MESSAGES_PER_SECOND, gt=0, le=50)
+    routes: tuple[SlackRoute, ...] = ()
+    timezone: str = "UTC"
+    quiet_hours: str | None = None
+    quiet_min_severity: Severity = "high"
+    daily_digest: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. 'Europe/Madrid', 'UTC')") from None
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        start, sep, end = value.partition("-")
+        if not sep or not _CLOCK_TIME.match(start.strip()) or not _CLOCK_TIME.match(end.strip()):
+            raise ValueError(f"must be 'HH:MM-HH:MM', e.g. '22:00-07:00' (got {value!r})")
+        return value
+
+    @field_validator("daily_digest")
+    @classmethod
+    def _digest(cls, value: str | None) -> str | None:
+        if value is not None and not _CLOCK_TIME.match(value):
+            raise ValueError(f"must be 'HH:MM', e.g. '09:00' (got {value!r})")
+        return value
 
 
 class DaemonSettings(_Section):
@@ -166,8 +224,14 @@ class SlackTarget(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     channel: str
-    token: str = Field(repr=False)
+    token: str | None = Field(default=None, repr=False)
+    webhook_url: str | None = Field(default=None, repr=False)
+    app_token: str | None = Field(default=None, repr=False)
     api_url: str | None = None
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.token, self.webhook_url, self.app_token) if s)
 
 
 def load(path: str | os.PathLike[str]) -> Settings:
@@ -203,16 +267,31 @@ def parse(text: str, *, source: str = "<config>") -> Settings:
 def slack_target(settings: Settings, env: Mapping[str, str] | None = None) -> SlackTarget | None:
     """The Slack destination, or None when alerts should go to the console.
 
-    The token comes from $SLACK_BOT_TOKEN, else from the systemd credential
-    `slack-bot-token` in $CREDENTIALS_DIRECTORY (LoadCredential=), never from the file.
+    A bot token ($SLACK_BOT_TOKEN, or the systemd credential `slack-bot-token` in
+    $CREDENTIALS_DIRECTORY) with a channel gives the full experience: one message per
+    incident edited in place, a thread, buttons when an app-level token ($SLACK_APP_TOKEN /
+    `slack-app-token`) enables Socket Mode. An incoming webhook ($SLACK_WEBHOOK_URL /
+    `slack-webhook-url`) is the fallback: it cannot edit, so updates are follow-up posts.
+    Secrets never come from the file.
     """
     env = os.environ if env is None else env
     channel = env.get(SLACK_CHANNEL_ENV) or settings.slack.channel
-    token = env.get(SLACK_TOKEN_ENV, "").strip() or _credential(env, SLACK_TOKEN_CREDENTIAL)
-    if not channel or not token:
-        return None
-    api_url = env.get(SLACK_API_URL_ENV) or settings.slack.api_url
-    return SlackTarget(channel=channel, token=token, api_url=api_url)
+    token = _secret(env, SLACK_TOKEN_ENV, SLACK_TOKEN_CREDENTIAL)
+    webhook = _secret(env, SLACK_WEBHOOK_ENV, SLACK_WEBHOOK_CREDENTIAL)
+    if token and channel:
+        return SlackTarget(
+            channel=channel,
+            token=token,
+            app_token=_secret(env, SLACK_APP_TOKEN_ENV, SLACK_APP_TOKEN_CREDENTIAL) or None,
+            api_url=env.get(SLACK_API_URL_ENV) or settings.slack.api_url,
+        )
+    if webhook:
+        return SlackTarget(channel=channel or "(webhook)", webhook_url=webhook)
+    return None
+
+
+def _secret(env: Mapping[str, str], variable: str, credential: str) -> str:
+    return env.get(variable, "").strip() or _credential(env, credential)
 
 
 def _credential(env: Mapping[str, str], name: str) -> str:

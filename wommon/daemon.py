@@ -20,10 +20,12 @@ from collections.abc import Callable
 from datetime import UTC
 from types import FrameType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from wommon import defaults
+from wommon.alert.socketmode import ButtonListener
 from wommon.config import Settings
 from wommon.errors import WommonError
 from wommon.health import HealthServer
@@ -55,6 +57,7 @@ class Daemon:
         self._lock = threading.Lock()
         self.scheduler = BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC)
         self.health: HealthServer | None = None
+        self.buttons: ButtonListener | None = None
 
     def _job(self, name: str, step: Callable[[], Any]) -> Callable[[], None]:
         def run() -> None:
@@ -124,6 +127,9 @@ class Daemon:
             )
             self.health.start()
         self.scheduler.start()
+        self.buttons = p.buttons()
+        if self.buttons:
+            self.buttons.start()
         log.info("started sources=%d brands=%d", len(p.settings.sources), len(p.settings.brands))
         self.systemd.ready(self._status_line())
         try:
@@ -151,6 +157,19 @@ class Daemon:
                 next_run_time=p.clock.now(),
                 replace_existing=True,
             )
+        if settings.slack.daily_digest:
+            hour, minute = settings.slack.daily_digest.split(":")
+            self.scheduler.add_job(
+                self._job("digest", p.queue_daily_digest),
+                "cron",
+                hour=int(hour),
+                minute=int(minute),
+                timezone=ZoneInfo(settings.slack.timezone),
+                id="digest",
+                replace_existing=True,
+            )
+        elif self.scheduler.get_job("digest"):
+            self.scheduler.remove_job("digest")
 
     def _main_loop(self) -> None:
         interval = watchdog_interval()
@@ -192,6 +211,8 @@ class Daemon:
         self.pipeline.stopping.set()
         if self.health:
             self.health.stop()
+        if self.buttons:
+            self.buttons.stop()
         waiter = threading.Thread(
             target=self.scheduler.shutdown, kwargs={"wait": True}, daemon=True
         )

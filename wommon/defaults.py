@@ -45,6 +45,9 @@ DETECT_COOLDOWN_HOURS = 6.0
 DELIVERY_RETRY_BASE_SECONDS = 30.0
 DELIVERY_RETRY_MAX_SECONDS = 900.0
 DELIVERY_LEASE_SECONDS = 120
+# Slack allows about one message per second per channel; more gets 429s, then the app
+# disabled.
+SLACK_MESSAGES_PER_SECOND = 1.0
 
 # Job periods of the daemon.
 COLLECT_EVERY_SECONDS = 30

@@ -44,8 +44,18 @@ class DeliveryError(WommonError):
     hides the problem and, for Slack, risks the app being disabled.
     """
 
-    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        permanent: bool,
+        retry_after: float | None = None,
+        maybe_delivered: bool = True,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
+        # False only when the server said for sure nothing was posted (a 429, a definite
+        # error); otherwise the retry looks for the message before posting again.
+        self.maybe_delivered = maybe_delivered

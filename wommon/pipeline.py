@@ -13,15 +13,21 @@ import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
 
 from wommon.alert.console import ConsoleNotifier
+from wommon.alert.digest import enqueue_digest
 from wommon.alert.notifier import Notifier
-from wommon.alert.outbox import DeliveryReport, deliver_due
+from wommon.alert.outbox import DeliveryReport, Routing, deliver_due
 from wommon.alert.outbox import release as release_outbox
+from wommon.alert.pacer import Pacer
 from wommon.alert.slack import SlackNotifier
+from wommon.alert.socketmode import ButtonListener
+from wommon.alert.webhook import WebhookNotifier
 from wommon.analyze.brands import BrandMatcher
 from wommon.analyze.pipeline import Analyzer, analyze_pending
 from wommon.clock import Clock
@@ -30,21 +36,56 @@ from wommon.collect.http import FetchLimits, new_session
 from wommon.collect.parsers.xmlfeed import expat_warning
 from wommon.collect.poller import CollectReport, Outcome, collect_due, release_owned
 from wommon.collect.sources import sync_sources
-from wommon.config import Settings, slack_target
+from wommon.config import Settings, SlackTarget, slack_target
 from wommon.detect.detector import DetectReport, detect_pending
 from wommon.errors import ConfigError
 from wommon.metrics import Metrics
 from wommon.store.db import make_engine, transaction, upgrade
+from wommon.store.models import Outbox, Source
 
 log = logging.getLogger("wommon")
 
 
-def default_notifier(settings: Settings) -> Notifier:
-    """Slack when a channel and a token are configured, else the console."""
-    target = slack_target(settings)
+def dead_owners(engine: Engine, host: str) -> list[str]:
+    """Claim owners on this host whose process is gone (killed, crashed): their leases can
+    be taken over now rather than after they expire."""
+    with Session(engine) as session:
+        owners = set(
+            session.exec(select(Source.lease_owner).where(col(Source.lease_owner).is_not(None)))
+        )
+        owners |= set(
+            session.exec(select(Outbox.lease_owner).where(col(Outbox.lease_owner).is_not(None)))
+        )
+    dead = []
+    for owner in owners:
+        name, _, pid = (owner or "").rpartition(":")
+        if name == host and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            dead.append(owner or "")
+    return sorted(dead)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def default_notifier(settings: Settings, target: SlackTarget | None = None) -> Notifier:
+    """Slack with a bot token (or, failing that, a webhook) when configured, else the
+    console."""
+    target = target or slack_target(settings)
     if target is None:
         return ConsoleNotifier()
-    return SlackNotifier.from_token(target.token, target.channel, target.api_url)
+    if target.token:
+        return SlackNotifier.from_token(
+            target.token, target.api_url, interactive=bool(target.app_token)
+        )
+    assert target.webhook_url is not None
+    return WebhookNotifier(target.webhook_url)
 
 
 @dataclass(frozen=True)
@@ -89,8 +130,34 @@ class Pipeline:
         )
         self._http = new_session(self._limits)
         self._analyzer = Analyzer(BrandMatcher(settings.brands), settings.detect.negative_sentiment)
-        self.notifier = self._fixed_notifier or default_notifier(settings)
+        target = slack_target(settings)
+        self.notifier = self._fixed_notifier or default_notifier(settings, target)
+        self.routing = Routing(
+            default_channel=target.channel if target else (settings.slack.channel or "console"),
+            slack=settings.slack,
+        )
+        self._pacer = Pacer(settings.slack.messages_per_second)
         self.settings = settings
+        self._buttons_token = target.app_token if target else None
+
+    def buttons(self) -> ButtonListener | None:
+        """The Socket Mode listener for the alert buttons, when an app token is set."""
+        if not self._buttons_token or not isinstance(self.notifier, SlackNotifier):
+            return None
+        return ButtonListener(
+            self._buttons_token,
+            self.notifier.client,
+            self.engine,
+            self.clock.now,
+            self.settings.detect.window_hours,
+        )
+
+    def queue_daily_digest(self) -> bool:
+        """Queue today's digest of open incidents (once per local day)."""
+        now = self.clock.now()
+        day = now.astimezone(ZoneInfo(self.settings.slack.timezone)).date()
+        with transaction(self.engine) as session:
+            return enqueue_digest(session, "daily", f"digest-daily-{day.isoformat()}", now, now)
 
     def reload(self, settings: Settings) -> None:
         """Apply a new config to a running pipeline: sources added, changed or removed,
@@ -111,6 +178,10 @@ class Pipeline:
         upgrade(self.engine)
         with transaction(self.engine) as session:
             sync_sources(session, self.settings.sources, self.clock.now())
+        for owner in dead_owners(self.engine, socket.gethostname()):
+            log.info("taking over claims of a dead process owner=%s", owner)
+            release_owned(self.engine, owner)
+            release_outbox(self.engine, owner)
 
     def collect(self) -> CollectReport:
         report = collect_due(
@@ -158,7 +229,14 @@ class Pipeline:
         return report
 
     def deliver(self) -> DeliveryReport:
-        report = deliver_due(self.engine, self.notifier, self.clock.now(), owner=self.owner)
+        report = deliver_due(
+            self.engine,
+            self.notifier,
+            self.clock.now(),
+            owner=self.owner,
+            routing=self.routing,
+            pacer=self._pacer,
+        )
         if self.metrics:
             self.metrics.deliveries.labels("sent").inc(report.sent)
             self.metrics.deliveries.labels("retrying").inc(report.retrying)

@@ -10,16 +10,27 @@ from wommon.alert.notifier import Alert, Receipt
 
 
 class ConsoleNotifier:
+    interactive = False
+
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
 
     def send(self, alert: Alert) -> Receipt:
         out = self._stream or sys.stdout
         p = alert.payload
-        lines = [f"[wommon] {render.headline(p, alert.kind)}", f"  {render.facts(p)}"]
-        for ex in render.excerpts(p):
-            where = ex.get("url") or ex.get("domain") or ""
-            quote = (ex.get("title") or ex.get("text") or "").replace("\n", " ")
-            lines.append(f"  > {quote[:160]}  ({where})")
+        if alert.kind == "digest":
+            lines = [f"[wommon] {p['title']}"]
+            lines += [
+                f"  - {i['brand']}: {i['label']} ({i['mentions']} mentions)" for i in p["incidents"]
+            ]
+        else:
+            lines = [f"[wommon] {render.headline(p, alert.kind)}", f"  {render.facts(p)}"]
+            for ex in render.excerpts(p):
+                where = ex.get("url") or ex.get("domain") or ""
+                quote = (ex.get("title") or ex.get("text") or "").replace("\n", " ")
+                lines.append(f"  > {quote[:160]}  ({where})")
         print("\n".join(lines), file=out, flush=True)
         return Receipt(channel="console", ts=None)
+
+    def find(self, alert: Alert) -> Receipt | None:
+        return None

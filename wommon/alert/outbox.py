@@ -1,15 +1,17 @@
-"""Deliver outbox rows: claim -> send -> record, the notification log being the row itself.
+"""Deliver outbox rows: claim -> hold? -> already sent? -> pace -> send -> record.
 
-A row is marked sent only after the notifier returned, and claimed under a lease, so a crash
-at any point leads to a retry (at-least-once), never to a silently lost alert. Permanent
-errors stop retries and leave the reason on the row for `wommon status` to show.
+The notification log is the row itself. A row is marked sent only after the notifier
+returned, and claimed under a lease, so a crash at any point leads to a retry, never to a
+lost alert (at-least-once). A row claimed before (its deliverer died, or the answer was
+lost) is first looked up in Slack by its metadata key, so the retry does not post twice.
+Permanent errors stop retries and leave the reason on the row for `wommon status`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
@@ -17,7 +19,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from wommon import defaults
-from wommon.alert.notifier import Alert, Notifier
+from wommon.alert import digest
+from wommon.alert.notifier import Alert, Notifier, Receipt
+from wommon.alert.pacer import Pacer
+from wommon.alert.routing import channel_for, held_until
+from wommon.config import SlackSettings
 from wommon.errors import DeliveryError
 from wommon.store.db import transaction
 from wommon.store.models import Incident, Outbox
@@ -31,18 +37,38 @@ class DeliveryReport:
     sent: int
     retrying: int
     failed: int
+    held: int = 0
+
+
+@dataclass
+class Routing:
+    """Where alerts go when the incident has no message yet, and when they may go."""
+
+    default_channel: str = "console"
+    slack: SlackSettings = field(default_factory=SlackSettings)
 
 
 def retry_delay(attempts: int, retry_after: float | None) -> timedelta:
-    """Exponential backoff, capped; Slack's Retry-After wins when it asks for longer."""
+    """Slack's Retry-After when it gave one; else exponential backoff, capped (R25)."""
+    if retry_after is not None:
+        return timedelta(seconds=max(retry_after, 1.0))
     base = defaults.DELIVERY_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
-    delay = min(base, defaults.DELIVERY_RETRY_MAX_SECONDS)
-    return timedelta(seconds=max(delay, retry_after or 0.0))
+    return timedelta(seconds=min(base, defaults.DELIVERY_RETRY_MAX_SECONDS))
 
 
-def claim(engine: Engine, now: datetime, owner: str, limit: int) -> list[tuple[int, Alert]]:
+@dataclass(frozen=True)
+class Claimed:
+    row_id: int
+    alert: Alert
+    seen_before: bool
+
+
+def claim(
+    engine: Engine, now: datetime, owner: str, limit: int, routing: Routing | None = None
+) -> list[Claimed]:
     """The oldest unsent row of each incident that is due: an incident's alerts go in order,
     so an update never overtakes the message it updates."""
+    routing = routing or Routing()
     first_unsent = (
         select(func.min(Outbox.id))
         .where(col(Outbox.status).in_(UNSENT))
@@ -53,84 +79,150 @@ def claim(engine: Engine, now: datetime, owner: str, limit: int) -> list[tuple[i
         rows = session.exec(
             select(Outbox)
             .where(col(Outbox.id).in_(first_unsent), col(Outbox.next_attempt_at) <= now, lease_free)
-            .order_by(col(Outbox.id))
+            .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
         claimed = []
         for row in rows:
-            incident = session.get(Incident, row.incident_id)
+            incident = session.get(Incident, row.incident_id) if row.incident_id else None
+            payload = json.loads(row.payload)
+            if row.kind == "digest":
+                payload = digest.fill(session, {**payload, "row_id": row.id})
             row.status = "sending"
+            row.claims += 1
             row.lease_owner = owner
             row.lease_until = now + timedelta(seconds=defaults.DELIVERY_LEASE_SECONDS)
             session.add(row)
             assert row.id is not None
-            claimed.append(
-                (
-                    row.id,
-                    Alert(
-                        key=row.idempotency_key,
-                        kind=row.kind,
-                        payload=json.loads(row.payload),
-                        root_channel=incident.slack_channel if incident else None,
-                        root_ts=incident.slack_ts if incident else None,
-                    ),
-                )
+            root_ts = incident.slack_ts if incident else None
+            alert = Alert(
+                key=row.idempotency_key,
+                kind=row.kind,
+                payload=payload,
+                channel=channel_for(payload, routing.slack, routing.default_channel),
+                root_channel=incident.slack_channel if incident and root_ts else None,
+                root_ts=root_ts,
+                created_at=row.created_at,
             )
+            claimed.append(Claimed(row.id, alert, seen_before=row.claims > 1))
         return claimed
 
 
 def deliver_due(
-    engine: Engine, notifier: Notifier, now: datetime, *, owner: str, limit: int = 50
+    engine: Engine,
+    notifier: Notifier,
+    now: datetime,
+    *,
+    owner: str,
+    limit: int = 50,
+    routing: Routing | None = None,
+    pacer: Pacer | None = None,
 ) -> DeliveryReport:
-    sent = retrying = failed = 0
-    for row_id, alert in claim(engine, now, owner, limit):
-        try:
-            receipt = notifier.send(alert)
-        except DeliveryError as exc:
-            with transaction(engine) as session:
-                row = session.get(Outbox, row_id)
-                if row is None:
-                    continue
-                row.attempts += 1
-                row.last_error = exc.reason
-                row.lease_owner = row.lease_until = None
+    routing = routing or Routing()
+    sent = retrying = failed = held = 0
+    for item in claim(engine, now, owner, limit, routing):
+        alert = item.alert
+        hold = (
+            held_until(alert.payload, alert.kind, now, routing.slack)
+            if alert.root_ts is None
+            else None
+        )
+        channel = alert.root_channel or alert.channel
+        wait = pacer.blocked(channel) if pacer else 0.0
+        if hold is not None or wait > 0:
+            _put_back(engine, item.row_id, hold or now + timedelta(seconds=wait))
+            if hold is not None:
+                _queue_quiet_digest(engine, hold, now)
+                held += 1
+            continue
+        receipt = notifier.find(alert) if item.seen_before else None
+        if receipt is not None:
+            log.info("alert already in Slack, not posting again key=%s", alert.key)
+        else:
+            try:
+                if pacer:
+                    pacer.wait(channel)
+                receipt = notifier.send(alert)
+            except DeliveryError as exc:
+                if pacer and exc.retry_after:
+                    pacer.block(channel, exc.retry_after)
+                _record_failure(engine, item.row_id, exc, now)
                 if exc.permanent:
-                    row.status = "failed"
                     failed += 1
                 else:
-                    row.status = "pending"
-                    row.next_attempt_at = now + retry_delay(row.attempts, exc.retry_after)
                     retrying += 1
-                session.add(row)
-            log.warning(
-                "alert not delivered: %s (key=%s, %s)",
-                exc.reason,
-                alert.key,
-                "permanent" if exc.permanent else "will retry",
-            )
-            continue
-        with transaction(engine) as session:
-            row = session.get(Outbox, row_id)
-            if row is None:
+                log.warning(
+                    "alert not delivered: %s (key=%s, %s)",
+                    exc.reason,
+                    alert.key,
+                    "permanent" if exc.permanent else "will retry",
+                )
                 continue
-            row.status = "sent"
-            row.attempts += 1
-            row.sent_at = now
-            row.channel, row.slack_ts = receipt.channel, receipt.ts
-            row.last_error = row.lease_owner = row.lease_until = None
-            session.add(row)
-            incident = session.get(Incident, row.incident_id)
-            if incident is not None and alert.root_ts is None and receipt.ts is not None:
-                incident.slack_channel, incident.slack_ts = receipt.channel, receipt.ts
-                session.add(incident)
+        _record_sent(engine, item.row_id, receipt, now)
         sent += 1
-    return DeliveryReport(sent=sent, retrying=retrying, failed=failed)
+    return DeliveryReport(sent=sent, retrying=retrying, failed=failed, held=held)
+
+
+def _put_back(engine: Engine, row_id: int, at: datetime) -> None:
+    """Return a claimed row unsent and untried (held for quiet hours, or the channel is
+    paused after a 429)."""
+    with transaction(engine) as session:
+        row = session.get(Outbox, row_id)
+        if row is not None:
+            row.status = "pending"
+            row.claims = max(row.claims - 1, 0)
+            row.next_attempt_at = at
+            row.lease_owner = row.lease_until = None
+            session.add(row)
+
+
+def _queue_quiet_digest(engine: Engine, until: datetime, now: datetime) -> None:
+    with transaction(engine) as session:
+        digest.enqueue_digest(
+            session, "quiet", f"digest-quiet-{until:%Y%m%dT%H%M}", until - timedelta(seconds=1), now
+        )
+
+
+def _record_failure(engine: Engine, row_id: int, exc: DeliveryError, now: datetime) -> None:
+    with transaction(engine) as session:
+        row = session.get(Outbox, row_id)
+        if row is None:
+            return
+        row.attempts += 1
+        row.last_error = exc.reason
+        row.lease_owner = row.lease_until = None
+        if not exc.maybe_delivered:
+            row.claims = max(row.claims - 1, 0)
+        if exc.permanent:
+            row.status = "failed"
+        else:
+            row.status = "pending"
+            row.next_attempt_at = now + retry_delay(row.attempts, exc.retry_after)
+        session.add(row)
+
+
+def _record_sent(engine: Engine, row_id: int, receipt: Receipt, now: datetime) -> None:
+    with transaction(engine) as session:
+        row = session.get(Outbox, row_id)
+        if row is None:
+            return
+        row.status = "sent"
+        row.attempts += 1
+        row.sent_at = now
+        row.channel, row.slack_ts = receipt.channel, receipt.ts
+        row.last_error = row.lease_owner = row.lease_until = None
+        session.add(row)
+        incident = session.get(Incident, row.incident_id) if row.incident_id else None
+        if incident is not None and receipt.root_ts is not None and incident.slack_ts is None:
+            incident.slack_channel, incident.slack_ts = receipt.channel, receipt.root_ts
+            session.add(incident)
 
 
 def release(engine: Engine, owner: str) -> int:
     """Put back rows this deliverer claimed but did not finish, so a restart sends them at
-    once instead of waiting out the lease."""
+    once instead of waiting out the lease. They keep their claim count: they may have
+    reached Slack, and will be looked up before being sent again."""
     with transaction(engine) as session:
         rows = session.exec(
             select(Outbox).where(Outbox.status == "sending", Outbox.lease_owner == owner)

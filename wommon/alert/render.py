@@ -1,5 +1,5 @@
-"""Alert payload -> words: the headline, the facts line and the excerpts, shared by every
-notifier so Slack and the console tell the same story."""
+"""Alert payload -> words: headline, facts, growth and forecast lines shared by every
+notifier, so Slack, the webhook and the console tell the same story."""
 
 from __future__ import annotations
 
@@ -10,6 +10,13 @@ TITLES = {
     "open": "Negative story spreading",
     "update": "Story still growing",
     "resolve": "Story has gone quiet",
+    "action": "Incident updated",
+}
+ACTIONS = {
+    "ack": "Acknowledged",
+    "snooze": "Snoozed for 24 h",
+    "resolve": "Resolved",
+    "dismiss": "Marked as not an incident",
 }
 
 
@@ -17,14 +24,39 @@ def headline(payload: dict[str, Any], kind: str) -> str:
     return f"{TITLES.get(kind, 'Incident')} — {payload['brand']}: {payload['label']}"
 
 
+def hours_between(first: str, last: str) -> float:
+    span = datetime.fromisoformat(last) - datetime.fromisoformat(first)
+    return max(span.total_seconds() / 3600, 0.0)
+
+
 def facts(payload: dict[str, Any]) -> str:
-    first = datetime.fromisoformat(payload["first_seen"])
-    last = datetime.fromisoformat(payload["last_seen"])
-    hours = max((last - first).total_seconds() / 3600, 0.0)
+    hours = hours_between(payload["first_seen"], payload["last_seen"])
     return (
         f"{payload['mentions']} negative mentions from {payload['sources']} independent "
         f"sources in {hours:.1f} h · severity {payload['severity']} · state {payload['state']}"
     )
+
+
+def growth(payload: dict[str, Any]) -> str:
+    g = payload.get("growth") or {}
+    return f"+{g.get('hour', 0)} in the last hour, +{g.get('day', 0)} in the last day"
+
+
+def forecast(payload: dict[str, Any]) -> str:
+    size = payload.get("forecast_size")
+    if size is None:
+        return "not enough data yet"
+    when = payload.get("forecast_threshold_at")
+    reach = f", viral threshold by {when[:16].replace('T', ' ')} UTC" if when else ""
+    return f"about {size:.0f} mentions{reach}"
+
+
+def handled(payload: dict[str, Any]) -> str | None:
+    info = payload.get("handled")
+    if not info:
+        return None
+    who = f" by {info['by']}" if info.get("by") else ""
+    return f"{ACTIONS.get(info['action'], info['action'])}{who}"
 
 
 def excerpts(payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,133 +1,237 @@
-"""Slack delivery through slack-sdk's WebClient: one root message per incident, edited in
-place, with updates in its thread.
+"""Slack delivery with a bot token (slack-sdk WebClient): one root message per incident,
+edited in place, with updates in its thread.
 
 slack-sdk's default retry handler re-POSTs blindly after connection errors, which can post
-a message twice; it is switched off here and retries belong to the outbox, which knows what
-was already sent. Tokens never appear in an error: messages carry only Slack's error code.
+a message twice; it is switched off and retries belong to the outbox, which checks first.
+Every message carries metadata with its outbox key, so after a crash or a lost response
+`find` reads the channel (or thread) back to learn whether the post landed (R26, R27).
+Tokens never appear in an error: messages carry Slack's error code only.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+import threading
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from wommon.alert import render
+from wommon.alert.blocks import digest_messages, fallback, incident_blocks, thread_text
 from wommon.alert.notifier import Alert, Receipt
+from wommon.alert.render import headline
 from wommon.errors import DeliveryError
+
+log = logging.getLogger(__name__)
 
 # Errors where trying again later can succeed; every other Slack error needs a person.
 RETRYABLE = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
-METADATA_EVENT = "wommon_alert"
-SECTION_LIMIT = 3000
-COLOURS = {
-    "high": ":red_circle:",
-    "medium": ":large_orange_circle:",
-    "low": ":large_yellow_circle:",
+# Answers after which the message may or may not have been posted.
+UNCERTAIN = frozenset({"internal_error", "fatal_error", "request_timeout"})
+FIXES = {
+    "invalid_auth": "the bot token is wrong: check SLACK_BOT_TOKEN (it starts with xoxb-)",
+    "not_authed": "no token was sent: set SLACK_BOT_TOKEN",
+    "token_revoked": "the token was revoked: reinstall the Slack app and update SLACK_BOT_TOKEN",
+    "account_inactive": "the app or its user was deactivated: reinstall the Slack app",
+    "channel_not_found": "no such channel, or a private one: check [slack] channel, invite the app",
+    "not_in_channel": "the app is not in the channel: /invite @your-app in that channel",
+    "is_archived": "the channel is archived: unarchive it or pick another [slack] channel",
+    "missing_scope": "the app lacks a scope: add chat:write (and channels:history) and reinstall",
+    "msg_blocks_too_long": "the message was too long for Slack",
+    "invalid_blocks": "Slack rejected the message layout",
 }
+METADATA_EVENT = "wommon_alert"
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+# How far before an alert was queued to look for it in the channel.
+FIND_SLACK = timedelta(minutes=5)
+FIND_PAGES = 5
 
 
-def escape(text: str) -> str:
-    """Slack's three control characters; this is what stops `<!channel>` in a feed title
-    from paging a whole workspace."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _clip(text: str, limit: int = SECTION_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def blocks(alert: Alert) -> list[dict[str, Any]]:
-    p = alert.payload
-    state = p["state"] if alert.kind != "resolve" else "resolved"
-    icon = ":white_check_mark:" if state == "resolved" else COLOURS.get(p["severity"], "")
-    head = escape(render.headline(p, "open" if alert.kind == "update" else alert.kind))
-    result: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": _clip(f"{icon} *{head}*")}},
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": _clip(escape(render.facts(p)))}],
-        },
-    ]
-    for ex in render.excerpts(p):
-        quote = escape((ex.get("title") or ex.get("text") or "").replace("\n", " "))
-        url = ex.get("url") or ""
-        where = f"<{escape(url)}|{escape(ex.get('domain') or url)}>" if url else ""
-        result.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": _clip(f"> {quote}\n{where}")}}
-        )
-    return result
+def describe(error: str) -> str:
+    fix = FIXES.get(error)
+    return f"{error} ({fix})" if fix else error
 
 
 class SlackNotifier:
-    def __init__(self, client: WebClient, channel: str) -> None:
+    def __init__(self, client: WebClient, *, interactive: bool = False) -> None:
         self._client = client
-        self._channel = channel
+        self.interactive = interactive
+        self._ids: dict[str, str] = {}
+        self._lock = threading.Lock()
 
     @classmethod
-    def from_token(cls, token: str, channel: str, api_url: str | None = None) -> SlackNotifier:
-        kwargs: dict[str, Any] = {"token": token, "timeout": 15, "retry_handlers": []}
+    def from_token(
+        cls, token: str, api_url: str | None = None, *, interactive: bool = False, timeout: int = 15
+    ) -> SlackNotifier:
+        kwargs: dict[str, Any] = {"token": token, "timeout": timeout, "retry_handlers": []}
         if api_url:
             kwargs["base_url"] = api_url if api_url.endswith("/") else api_url + "/"
-        return cls(WebClient(**kwargs), channel)
+        return cls(WebClient(**kwargs), interactive=interactive)
+
+    @property
+    def client(self) -> WebClient:
+        return self._client
 
     def send(self, alert: Alert) -> Receipt:
-        text = render.headline(alert.payload, alert.kind)
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": alert.key}}
-        if alert.kind == "open" or alert.root_ts is None:
+        if alert.kind == "digest":
+            return self._digest(alert, metadata)
+        if alert.root_ts is None:
             response = self._call(
                 "chat.postMessage",
-                channel=self._channel,
-                text=escape(text),
-                blocks=blocks(alert),
+                channel=alert.channel,
+                text=fallback(headline(alert.payload, alert.kind)),
+                blocks=incident_blocks(alert.payload, alert.kind, buttons=self.interactive),
                 metadata=metadata,
                 unfurl_links=False,
+                unfurl_media=False,
             )
-            return Receipt(channel=str(response["channel"]), ts=str(response["ts"]))
-        channel = alert.root_channel or self._channel
+            ts = str(response["ts"])
+            return Receipt(channel=str(response["channel"]), ts=ts, root_ts=ts)
+        channel = alert.root_channel or alert.channel
         self._call(
             "chat.update",
             channel=channel,
             ts=alert.root_ts,
-            text=escape(text),
-            blocks=blocks(alert),
+            text=fallback(headline(alert.payload, alert.kind)),
+            blocks=incident_blocks(alert.payload, alert.kind, buttons=self.interactive),
         )
         reply = self._call(
             "chat.postMessage",
             channel=channel,
             thread_ts=alert.root_ts,
-            text=escape(f"{render.TITLES.get(alert.kind, '')}: {render.facts(alert.payload)}"),
+            text=thread_text(alert.payload, alert.kind),
             metadata=metadata,
             unfurl_links=False,
+            unfurl_media=False,
         )
         return Receipt(channel=channel, ts=str(reply["ts"]))
 
+    def _digest(self, alert: Alert, metadata: dict[str, Any]) -> Receipt:
+        messages = digest_messages(alert.payload)
+        first = self._call(
+            "chat.postMessage",
+            channel=alert.channel,
+            text=fallback(alert.payload["title"]),
+            blocks=messages[0],
+            metadata=metadata,
+        )
+        for more in messages[1:]:
+            self._call(
+                "chat.postMessage",
+                channel=first["channel"],
+                thread_ts=first["ts"],
+                text=fallback(alert.payload["title"]),
+                blocks=more,
+            )
+        return Receipt(channel=str(first["channel"]), ts=str(first["ts"]))
+
+    def find(self, alert: Alert) -> Receipt | None:
+        try:
+            if alert.root_ts is not None and alert.kind != "digest":
+                channel = self._channel_id(alert.root_channel or alert.channel)
+                pages = self._pages(
+                    "conversations.replies",
+                    channel=channel,
+                    ts=alert.root_ts,
+                    include_all_metadata=True,
+                )
+            else:
+                channel = self._channel_id(alert.channel)
+                oldest = (alert.created_at - FIND_SLACK).timestamp() if alert.created_at else 0
+                pages = self._pages(
+                    "conversations.history",
+                    channel=channel,
+                    oldest=f"{oldest:.6f}",
+                    include_all_metadata=True,
+                )
+            for message in pages:
+                meta = message.get("metadata") or {}
+                if (
+                    meta.get("event_type") == METADATA_EVENT
+                    and meta.get("event_payload", {}).get("key") == alert.key
+                ):
+                    ts = str(message["ts"])
+                    root = None if alert.root_ts is not None and alert.kind != "digest" else ts
+                    return Receipt(channel=channel, ts=ts, root_ts=root)
+        except DeliveryError as exc:
+            log.warning(
+                "cannot check whether alert %s already reached Slack (%s); sending it again",
+                alert.key,
+                exc.reason,
+            )
+        return None
+
+    def _pages(self, method: str, **kwargs: Any) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = []
+        cursor = None
+        for _ in range(FIND_PAGES):
+            response = self._call(method, limit=200, cursor=cursor, **kwargs)
+            messages.extend(response.get("messages") or [])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return messages
+
+    def _channel_id(self, channel: str) -> str:
+        if _CHANNEL_ID.match(channel):
+            return channel
+        name = channel.lstrip("#")
+        with self._lock:
+            if name in self._ids:
+                return self._ids[name]
+        cursor = None
+        for _ in range(20):
+            response = self._call(
+                "conversations.list",
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=1000,
+                cursor=cursor,
+            )
+            for item in response.get("channels") or []:
+                if item.get("name") == name:
+                    with self._lock:
+                        self._ids[name] = str(item["id"])
+                    return str(item["id"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        raise DeliveryError(f"slack: channel {channel} not found", permanent=True)
+
     def _call(self, method: str, **kwargs: Any) -> Any:
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
         api = {
             "chat.postMessage": self._client.chat_postMessage,
             "chat.update": self._client.chat_update,
+            "conversations.history": self._client.conversations_history,
+            "conversations.replies": self._client.conversations_replies,
+            "conversations.list": self._client.conversations_list,
         }
         try:
             return api[method](**kwargs)
         except SlackApiError as exc:
             response = exc.response
             error = str(response.get("error") or f"HTTP {response.status_code}")
-            retry_after = _retry_after(response.headers)
             status = response.status_code
             retryable = error in RETRYABLE or status == 429 or status >= 500
             raise DeliveryError(
-                f"slack {method}: {error}", permanent=not retryable, retry_after=retry_after
+                f"slack {method}: {describe(error)}",
+                permanent=not retryable,
+                retry_after=retry_after(response.headers),
+                maybe_delivered=error in UNCERTAIN or (status >= 500 and status != 503),
             ) from None
         except (SlackClientError, OSError, ValueError) as exc:
             raise DeliveryError(
-                f"slack {method}: {exc.__class__.__name__}: {_safe(exc)}", permanent=False
+                f"slack {method}: {exc.__class__.__name__}: {safe(exc)}", permanent=False
             ) from None
 
 
-def _retry_after(headers: Any) -> float | None:
+def retry_after(headers: Any) -> float | None:
     for name in ("Retry-After", "retry-after"):
         value = headers.get(name) if headers else None
         if value is not None:
@@ -138,8 +242,7 @@ def _retry_after(headers: Any) -> float | None:
     return None
 
 
-def _safe(exc: BaseException) -> str:
-    """An exception's text without anything that looks like a Slack token."""
-    import re
-
-    return re.sub(r"xox[a-z]-[A-Za-z0-9-]+", "xox?-***", str(exc))[:300]
+def safe(exc: BaseException) -> str:
+    """An exception's text without anything that looks like a Slack secret."""
+    text = re.sub(r"xox[a-z]-[A-Za-z0-9-]+", "xox?-***", str(exc))
+    return re.sub(r"https://hooks\.slack\.com/\S+", "https://hooks.slack.com/***", text)[:300]

@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 
 from wommon.alert.console import ConsoleNotifier
 from wommon.alert.notifier import Alert, Notifier, Receipt
-from wommon.alert.slack import SlackNotifier
 from wommon.clock import SimulatedClock
 from wommon.config import (
     BrandSettings,
@@ -27,7 +26,7 @@ from wommon.config import (
     slack_target,
 )
 from wommon.demo.feedserver import FeedPost, FeedServer, FeedSpec
-from wommon.pipeline import Pipeline
+from wommon.pipeline import Pipeline, default_notifier
 from wommon.store.models import Incident, Mention, Outbox
 
 BRAND = BrandSettings(
@@ -128,17 +127,21 @@ def _demo_notifier(settings: Settings, out: TextIO) -> Notifier:
     if target is None:
         return console
     print(f"Alerts also go to Slack channel {target.channel}.", file=out)
-    return _Both(SlackNotifier.from_token(target.token, target.channel, target.api_url), console)
+    return _Both(default_notifier(settings, target), console)
 
 
 class _Both:
     def __init__(self, slack: Notifier, console: Notifier) -> None:
         self._slack, self._console = slack, console
+        self.interactive = slack.interactive
 
     def send(self, alert: Alert) -> Receipt:
         receipt = self._slack.send(alert)
         self._console.send(alert)
         return receipt
+
+    def find(self, alert: Alert) -> Receipt | None:
+        return self._slack.find(alert)
 
 
 def _summary(pipeline: Pipeline) -> DemoSummary:

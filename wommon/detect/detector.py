@@ -6,10 +6,8 @@ together, so a crash repeats the whole step rather than half of it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
@@ -17,7 +15,16 @@ from sqlmodel import Session, col, select
 
 from wommon.config import BrandSettings, DetectSettings
 from wommon.detect.cluster import OpenIncident, assign, key_terms, terms
-from wommon.detect.incidents import OPEN_STATES, Decision, IncidentFigures, State, decide, severity
+from wommon.detect.incidents import (
+    GROUPING_STATES,
+    OPEN_STATES,
+    Decision,
+    IncidentFigures,
+    State,
+    decide,
+    severity,
+)
+from wommon.detect.payload import incident_payload
 from wommon.store.db import transaction
 from wommon.store.models import Incident, Mention
 from wommon.store.outbox import enqueue
@@ -49,7 +56,9 @@ def detect_pending(
         ).all()
         open_incidents = {
             inc.id: inc
-            for inc in session.exec(select(Incident).where(col(Incident.state).in_(OPEN_STATES)))
+            for inc in session.exec(
+                select(Incident).where(col(Incident.state).in_(GROUPING_STATES))
+            )
         }
         candidates = [_candidate(session, inc) for inc in open_incidents.values()]
         opened = 0
@@ -81,7 +90,11 @@ def detect_pending(
             incident.last_seen = max(incident.last_seen, mention.published_at)
             incident.first_seen = min(incident.first_seen, mention.published_at)
         session.flush()
-        queued = sum(_review(session, inc, cfg, now) for inc in open_incidents.values())
+        queued = sum(
+            _review(session, inc, cfg, now)
+            for inc in open_incidents.values()
+            if inc.state in OPEN_STATES
+        )
         return DetectReport(mentions=len(pending), incidents_opened=opened, alerts_queued=queued)
 
 
@@ -141,6 +154,7 @@ def _review(session: Session, incident: Incident, cfg: DetectSettings, now: date
         recent_sources=recent_sources,
         alerted_mentions=incident.alerted_mentions,
         last_seen=incident.last_seen,
+        snoozed=incident.snoozed_until is not None and incident.snoozed_until > now,
     )
     decision = decide(figures, now, cfg)
     changed = (incident.mentions, incident.sources, incident.state) != (
@@ -162,7 +176,9 @@ def _review(session: Session, incident: Incident, cfg: DetectSettings, now: date
                 incident_id=incident.id,
                 kind=decision.notify.value,
                 key=_key(incident, decision),
-                payload=_payload(session, incident, decision, cfg),
+                payload=incident_payload(
+                    session, incident, decision.notify.value, cfg.window_hours, now
+                ),
                 now=now,
             )
         )
@@ -174,39 +190,3 @@ def _key(incident: Incident, decision: Decision) -> str:
     if decision.notify is not None and decision.notify.value == "update":
         return f"incident-{incident.id}-update-{incident.mentions}"
     return f"incident-{incident.id}-{decision.notify}"
-
-
-def _payload(
-    session: Session, incident: Incident, decision: Decision, cfg: DetectSettings
-) -> dict[str, Any]:
-    """Everything the alert needs, frozen at decision time: delivery never reads back."""
-    examples = session.exec(
-        select(Mention)
-        .where(Mention.incident_id == incident.id)
-        .order_by(col(Mention.sentiment), col(Mention.published_at))
-        .limit(EXCERPTS)
-    ).all()
-    return {
-        "incident_id": incident.id,
-        "kind": decision.notify.value if decision.notify else None,
-        "brand": incident.brand,
-        "label": incident.label,
-        "state": incident.state,
-        "severity": incident.severity,
-        "mentions": incident.mentions,
-        "sources": incident.sources,
-        "first_seen": incident.first_seen.isoformat(),
-        "last_seen": incident.last_seen.isoformat(),
-        "window_hours": cfg.window_hours,
-        "key_terms": incident.key_terms.split(),
-        "excerpts": [
-            {
-                "title": m.title,
-                "url": m.url,
-                "domain": m.domain,
-                "text": m.text[:280],
-                "links": json.loads(m.links),
-            }
-            for m in examples
-        ],
-    }

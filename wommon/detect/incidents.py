@@ -24,6 +24,8 @@ class State(StrEnum):
 
 
 OPEN_STATES = (State.WATCHING, State.ALERTING, State.COOLING)
+# Dismissed incidents still gather their story's mentions, so it never alerts again.
+GROUPING_STATES = (*OPEN_STATES, State.DISMISSED)
 
 
 class Notify(StrEnum):
@@ -41,6 +43,7 @@ class IncidentFigures:
     recent_sources: int
     alerted_mentions: int
     last_seen: datetime
+    snoozed: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,15 @@ def severity(sources: int, min_sources: int) -> str:
 
 
 def decide(fig: IncidentFigures, now: datetime, cfg: DetectSettings) -> Decision:
+    """The incident's next state, and what to say about it. A snoozed incident changes
+    state as usual but says nothing until the snooze ends (it still says when it is over)."""
+    decision = _decide(fig, now, cfg)
+    if fig.snoozed and decision.notify in (Notify.OPEN, Notify.UPDATE):
+        return Decision(decision.state)
+    return decision
+
+
+def _decide(fig: IncidentFigures, now: datetime, cfg: DetectSettings) -> Decision:
     quiet = now - fig.last_seen
     cooldown = timedelta(hours=cfg.cooldown_hours)
     grown = fig.mentions - fig.alerted_mentions >= cfg.update_step

@@ -94,6 +94,11 @@ class Incident(SQLModel, table=True):
     historical: bool = False
     slack_channel: str | None = Field(default=None, max_length=200)
     slack_ts: str | None = Field(default=None, max_length=64)
+    # The last choice a person made from the alert's buttons, shown in the message.
+    handled_action: str | None = Field(default=None, max_length=32)
+    handled_by: str | None = Field(default=None, max_length=200)
+    handled_at: datetime | None = Field(default=None, sa_column=_dt())
+    snoozed_until: datetime | None = Field(default=None, sa_column=_dt())
     updated_at: datetime = Field(sa_column=_dt(nullable=False))
 
 
@@ -101,11 +106,15 @@ class Outbox(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id", index=True)
+    # NULL for digests, which speak of many incidents.
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     kind: str = Field(max_length=16)
     idempotency_key: str = Field(unique=True, max_length=200)
     payload: str = Field(sa_type=Text)
     status: str = Field(default="pending", max_length=16)
+    # Claims started and attempts finished: more claims than attempts means a deliverer died
+    # mid-send, and the message may have reached Slack (checked before sending again).
+    claims: int = 0
     attempts: int = 0
     created_at: datetime = Field(sa_column=_dt(nullable=False))
     next_attempt_at: datetime = Field(sa_column=_dt(nullable=False))

@@ -1,0 +1,52 @@
+"""What the alert's buttons do: Acknowledge, Snooze 24 h, Resolve, Not an incident.
+
+The choice is recorded on the incident and an "action" row queued in the outbox in the
+same transaction, so the root message is edited to show it through the ordinary, durable
+delivery path. "Not an incident" dismisses the incident: its story keeps collecting
+mentions silently and never alerts again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from wommon.detect.payload import incident_payload
+from wommon.store.db import transaction
+from wommon.store.models import Incident
+from wommon.store.outbox import enqueue
+
+ACTIONS = ("ack", "snooze", "resolve", "dismiss")
+SNOOZE = timedelta(hours=24)
+
+
+def apply_action(
+    engine: Engine, incident_id: int, action: str, user: str, now: datetime, window_hours: float
+) -> bool:
+    """Record a person's choice; False when the incident or the action is unknown."""
+    if action not in ACTIONS:
+        return False
+    with transaction(engine) as session:
+        incident = session.get(Incident, incident_id)
+        if incident is None:
+            return False
+        incident.handled_action, incident.handled_by, incident.handled_at = action, user, now
+        if action == "snooze":
+            incident.snoozed_until = now + SNOOZE
+        elif action == "resolve":
+            incident.state = "resolved"
+        elif action == "dismiss":
+            incident.state = "dismissed"
+        incident.updated_at = now
+        session.add(incident)
+        session.flush()
+        enqueue(
+            session,
+            incident_id=incident_id,
+            kind="action",
+            key=f"incident-{incident_id}-{action}-{now.timestamp():.6f}",
+            payload=incident_payload(session, incident, "action", window_hours, now),
+            now=now,
+        )
+    return True

@@ -1,0 +1,167 @@
+"""Block Kit messages within Slack's limits.
+
+Feed text is hostile: it is escaped (so `<!channel>` in a title pages nobody), every
+section is clipped to 3,000 characters, a message keeps to 50 blocks and about 12,000
+characters (Slack answers `msg_blocks_too_long` well before its documented 40,000), and a
+digest too long for one message is split into several.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wommon.alert import render
+
+MAX_BLOCKS = 50
+SECTION_CHARS = 3000
+FIELD_CHARS = 2000
+MESSAGE_CHARS = 12_000
+FALLBACK_CHARS = 3000
+ICONS = {"high": ":red_circle:", "medium": ":large_orange_circle:", "low": ":large_yellow_circle:"}
+BUTTONS = (
+    ("ack", "Acknowledge", "primary"),
+    ("snooze", "Snooze 24 h", None),
+    ("resolve", "Resolve", None),
+    ("dismiss", "Not an incident", "danger"),
+)
+
+Block = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, escaped: the only way to stop `<!channel>`,
+    `<@U123>` or a fake link in feed text from being interpreted."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def fallback(text: str) -> str:
+    """The notification text (what phones show): escaped and short."""
+    return clip(escape(text), FALLBACK_CHARS)
+
+
+def _section(markdown: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(markdown, SECTION_CHARS)}}
+
+
+def _link(url: str | None, label: str) -> str:
+    if not url or not url.startswith(("http://", "https://")) or "|" in url:
+        return escape(label)
+    return f"<{escape(url)}|{escape(label)}>"
+
+
+def incident_blocks(payload: dict[str, Any], kind: str, *, buttons: bool) -> list[Block]:
+    """The incident's root message, as it should read now."""
+    resolved = kind == "resolve" or payload.get("state") in ("resolved", "dismissed")
+    icon = ":white_check_mark:" if resolved else ICONS.get(payload.get("severity", ""), "")
+    title = render.headline(payload, "open" if kind in ("update", "action") else kind)
+    fields = [
+        f"*Brand*\n{escape(payload['brand'])}",
+        f"*Aspect*\n{escape(payload.get('aspect') or 'not classified')}",
+        f"*Severity*\n{escape(payload['severity'])}",
+        f"*Voices*\n{payload['mentions']} mentions, {payload['sources']} independent sources",
+        f"*Growth*\n{escape(render.growth(payload))}",
+        f"*Forecast*\n{escape(render.forecast(payload))}",
+        f"*Languages*\n{escape(', '.join(payload.get('languages') or []) or 'unknown')}",
+    ]
+    blocks: list[Block] = [
+        _section(f"{icon} *{clip(escape(title), 500)}*"),
+        {
+            "type": "section",
+            "fields": [{"type": "mrkdwn", "text": clip(f, FIELD_CHARS)} for f in fields],
+        },
+    ]
+    for ex in render.excerpts(payload)[:3]:
+        quote = escape(" ".join((ex.get("title") or ex.get("text") or "").split()))
+        body = escape(" ".join((ex.get("text") or "").split()))
+        where = _link(ex.get("url"), ex.get("domain") or ex.get("url") or "")
+        text = f"> *{clip(quote, 300)}*\n> {clip(body, 600)}\n{where}"
+        blocks.append(_section(text))
+    state = f"state {payload['state']}"
+    note = render.handled(payload)
+    context = f"First seen {payload['first_seen'][:16].replace('T', ' ')} UTC · {state}"
+    if note:
+        context += f" · {escape(note)}"
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(context, SECTION_CHARS)}]}
+    )
+    if buttons and not resolved:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"wommon-incident-{payload.get('incident_id')}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"wommon_{action}",
+                        "text": {"type": "plain_text", "text": label},
+                        "value": str(payload.get("incident_id")),
+                        **({"style": style} if style else {}),
+                    }
+                    for action, label, style in BUTTONS
+                ],
+            }
+        )
+    return fit(blocks)[0]
+
+
+def thread_text(payload: dict[str, Any], kind: str) -> str:
+    """The short note posted in the incident's thread."""
+    if kind == "action":
+        return clip(escape(render.handled(payload) or "Updated"), FALLBACK_CHARS)
+    lines = [f"*{render.TITLES.get(kind, 'Update')}*: {escape(render.facts(payload))}"]
+    if kind == "update":
+        lines.append(escape(render.growth(payload)))
+        for ex in render.excerpts(payload)[:1]:
+            title = escape(clip(" ".join((ex.get("title") or "").split()), 300))
+            lines.append(f"> {title} {_link(ex.get('url'), ex.get('domain') or '')}")
+    return clip("\n".join(lines), FALLBACK_CHARS)
+
+
+def digest_messages(payload: dict[str, Any]) -> list[list[Block]]:
+    """A digest of open incidents, split into as many messages as Slack's limits need."""
+    blocks: list[Block] = [_section(f"*{escape(payload['title'])}*")]
+    items = payload.get("incidents", [])
+    if not items:
+        blocks.append(_section("No open incidents."))
+    for item in items:
+        blocks.append(
+            _section(
+                f"{ICONS.get(item.get('severity', ''), '')} *{escape(item['brand'])}*: "
+                f"{escape(clip(item['label'], 300))}\n{item['mentions']} mentions, "
+                f"{item['sources']} sources · {escape(item['state'])} since "
+                f"{item['first_seen'][:16].replace('T', ' ')} UTC"
+            )
+        )
+    return fit(blocks)
+
+
+def fit(blocks: list[Block]) -> list[list[Block]]:
+    """Split blocks into messages of at most MAX_BLOCKS blocks and MESSAGE_CHARS characters."""
+    messages: list[list[Block]] = [[]]
+    size = 0
+    for block in blocks:
+        length = _chars(block)
+        if messages[-1] and (len(messages[-1]) >= MAX_BLOCKS or size + length > MESSAGE_CHARS):
+            messages.append([])
+            size = 0
+        messages[-1].append(block)
+        size += length
+    return messages
+
+
+def _chars(block: Block) -> int:
+    total = 0
+    stack: list[Any] = [block]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            total += len(item)
+    return total

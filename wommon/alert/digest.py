@@ -1,0 +1,78 @@
+"""Digests: the open incidents each morning, and what quiet hours held back.
+
+A digest row carries only what kind it is; its list is read when it is sent, so a digest
+queued at night tells the state of the morning.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from wommon.detect.incidents import OPEN_STATES
+from wommon.store.models import Incident, Outbox
+
+MAX_ITEMS = 200
+
+
+def _item(incident: Incident) -> dict[str, Any]:
+    return {
+        "brand": incident.brand,
+        "label": incident.label,
+        "state": incident.state,
+        "severity": incident.severity,
+        "mentions": incident.mentions,
+        "sources": incident.sources,
+        "first_seen": incident.first_seen.isoformat(),
+    }
+
+
+def fill(session: Session, payload: dict[str, Any]) -> dict[str, Any]:
+    """The digest's list of incidents, read now."""
+    if payload.get("digest") == "quiet":
+        held = session.exec(
+            select(Outbox.payload).where(
+                Outbox.kind == "open",
+                col(Outbox.status).in_(("pending", "sending")),
+                col(Outbox.id) != payload.get("row_id"),
+            )
+        ).all()
+        items = [json.loads(p) for p in held][:MAX_ITEMS]
+        title = f"While quiet hours were on, {len(items)} new incident(s) opened"
+    else:
+        incidents = session.exec(
+            select(Incident)
+            .where(col(Incident.state).in_(OPEN_STATES), col(Incident.historical).is_(False))
+            .order_by(col(Incident.mentions).desc())
+            .limit(MAX_ITEMS)
+        ).all()
+        items = [_item(i) for i in incidents if i.state != "watching"]
+        title = f"Daily digest: {len(items)} incident(s) still open"
+    return {**payload, "title": title, "incidents": items}
+
+
+def enqueue_digest(session: Session, kind: str, key: str, at: datetime, now: datetime) -> bool:
+    """Queue a digest to go out at `at`; once per key."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(Outbox)
+        .values(
+            incident_id=None,
+            kind="digest",
+            idempotency_key=key,
+            payload=json.dumps({"digest": kind}),
+            status="pending",
+            claims=0,
+            attempts=0,
+            created_at=now,
+            next_attempt_at=at,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(col(Outbox.id))
+    )
+    return session.connection().execute(stmt).first() is not None

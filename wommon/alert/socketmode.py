@@ -1,0 +1,71 @@
+"""Button clicks from Slack over Socket Mode: an outbound WebSocket, so wommon needs no
+public HTTP endpoint. Enabled when an app-level token (xapp-) is configured."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.socket_mode import SocketModeClient
+from slack_sdk.socket_mode.client import BaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+from sqlalchemy.engine import Engine
+
+from wommon.alert.actions import apply_action
+
+log = logging.getLogger(__name__)
+PREFIX = "wommon_"
+
+
+class ButtonListener:
+    def __init__(
+        self,
+        app_token: str,
+        web_client: WebClient,
+        engine: Engine,
+        now: Callable[[], datetime],
+        window_hours: float,
+    ) -> None:
+        self._engine = engine
+        self._now = now
+        self._window_hours = window_hours
+        self._client = SocketModeClient(app_token=app_token, web_client=web_client)
+        self._client.socket_mode_request_listeners.append(self._on_request)
+
+    def start(self) -> None:
+        self._client.connect()
+        log.info("listening for Slack button clicks (Socket Mode)")
+
+    def stop(self) -> None:
+        self._client.close()
+
+    def _on_request(self, client: BaseSocketModeClient, request: SocketModeRequest) -> None:
+        client.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id))
+        payload = request.payload or {}
+        if request.type != "interactive" or payload.get("type") != "block_actions":
+            return
+        user = payload.get("user") or {}
+        who = str(user.get("name") or user.get("username") or user.get("id") or "someone")
+        for action in payload.get("actions") or []:
+            action_id = str(action.get("action_id", ""))
+            value = str(action.get("value", ""))
+            if not action_id.startswith(PREFIX) or not value.isdigit():
+                continue
+            done = apply_action(
+                self._engine,
+                int(value),
+                action_id.removeprefix(PREFIX),
+                who,
+                self._now(),
+                self._window_hours,
+            )
+            log.info(
+                "button action=%s incident=%s user=%s %s",
+                action_id.removeprefix(PREFIX),
+                value,
+                who,
+                "recorded" if done else "ignored",
+            )

@@ -1,0 +1,71 @@
+"""Slack delivery through an incoming webhook: the setup that needs no app, and can do less.
+
+A webhook can only post: there is no message to edit and no history to read back. Each
+update is a short follow-up message, and after a crash between Slack's answer and the
+commit an alert can be posted twice (at most once more); use a bot token to avoid both.
+The webhook URL is a secret and never appears in an error.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.webhook import WebhookClient
+
+from wommon.alert.blocks import digest_messages, fallback, incident_blocks, thread_text
+from wommon.alert.notifier import Alert, Receipt
+from wommon.alert.render import headline
+from wommon.alert.slack import retry_after, safe
+from wommon.errors import DeliveryError
+
+# What Slack's webhook answers mean (api.slack.com/messaging/webhooks#handling_errors).
+PERMANENT = {
+    400: "invalid payload",
+    403: "the webhook was revoked or is not allowed to post (invalid_token / action_prohibited)",
+    404: "no such webhook or channel (no_service / channel_not_found)",
+    410: "the channel is archived or the webhook was removed (channel_is_archived / no_service)",
+}
+
+
+class WebhookNotifier:
+    interactive = False
+
+    def __init__(self, url: str, timeout: int = 15) -> None:
+        self._client = WebhookClient(url, timeout=timeout, retry_handlers=[])
+
+    def send(self, alert: Alert) -> Receipt:
+        if alert.kind == "digest":
+            for blocks in digest_messages(alert.payload):
+                self._post(fallback(alert.payload["title"]), blocks)
+        elif alert.kind == "open":
+            self._post(
+                fallback(headline(alert.payload, alert.kind)),
+                incident_blocks(alert.payload, alert.kind, buttons=False),
+            )
+        else:
+            self._post(thread_text(alert.payload, alert.kind), None)
+        return Receipt(channel="webhook", ts=None)
+
+    def find(self, alert: Alert) -> Receipt | None:
+        return None
+
+    def _post(self, text: str, blocks: list[dict[str, object]] | None) -> None:
+        try:
+            response = self._client.send(text=text, blocks=blocks, unfurl_links=False)
+        except (OSError, ValueError) as exc:
+            raise DeliveryError(
+                f"slack webhook: {exc.__class__.__name__}: {safe(exc)}", permanent=False
+            ) from None
+        status = response.status_code
+        if status == 200:
+            return
+        body = (response.body or "").strip()[:100]
+        if status == 429 or status >= 500:
+            raise DeliveryError(
+                f"slack webhook: HTTP {status} {body}".strip(),
+                permanent=False,
+                retry_after=retry_after(response.headers),
+                maybe_delivered=status >= 500,
+            )
+        reason = PERMANENT.get(status, "rejected")
+        raise DeliveryError(
+            f"slack webhook: HTTP {status} {body}: {reason}", permanent=True, maybe_delivered=False
+        )

@@ -1,0 +1,80 @@
+"""An incident as the alert will tell it: everything the message needs, frozen at decision
+time into the outbox row, so delivery never reads the incident back (and a retry an hour
+later says what was true when the decision was made)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from wommon.store.models import Incident, Mention
+
+EXCERPTS = 3
+EXCERPT_CHARS = 280
+
+
+def incident_payload(
+    session: Session, incident: Incident, kind: str, window_hours: float, now: datetime
+) -> dict[str, Any]:
+    in_incident = col(Mention.incident_id) == incident.id
+    examples = session.exec(
+        select(Mention)
+        .where(in_incident)
+        .order_by(col(Mention.sentiment), col(Mention.published_at))
+        .limit(EXCERPTS)
+    ).all()
+    languages = sorted(
+        lang
+        for lang in session.exec(select(Mention.language).where(in_incident).distinct())
+        if lang
+    )
+
+    def since(hours: float) -> int:
+        cutoff = now - timedelta(hours=hours)
+        return int(
+            session.exec(
+                select(func.count()).where(in_incident, col(Mention.published_at) >= cutoff)
+            ).one()
+        )
+
+    return {
+        "incident_id": incident.id,
+        "kind": kind,
+        "brand": incident.brand,
+        "label": incident.label,
+        "aspect": incident.aspect,
+        "state": incident.state,
+        "severity": incident.severity,
+        "mentions": incident.mentions,
+        "sources": incident.sources,
+        "growth": {"hour": since(1), "day": since(24)},
+        "languages": languages,
+        "forecast_size": incident.forecast_size,
+        "forecast_threshold_at": (
+            incident.forecast_threshold_at.isoformat() if incident.forecast_threshold_at else None
+        ),
+        "first_seen": incident.first_seen.isoformat(),
+        "last_seen": incident.last_seen.isoformat(),
+        "window_hours": window_hours,
+        "key_terms": incident.key_terms.split(),
+        "handled": (
+            {"action": incident.handled_action, "by": incident.handled_by}
+            if incident.handled_action
+            else None
+        ),
+        "excerpts": [
+            {
+                "title": m.title[:300],
+                "url": m.url,
+                "domain": m.domain,
+                "text": m.text[:EXCERPT_CHARS],
+                "language": m.language,
+                "links": json.loads(m.links)[:5],
+            }
+            for m in examples
+        ],
+    }
