@@ -74,6 +74,8 @@ class SlackServer:
         self.calls: list[Call] = []
         self.messages: list[dict[str, Any]] = []
         self.script: dict[str, deque[Scripted]] = defaultdict(deque)
+        # Seconds to hold every answer to a method (after acting on the call).
+        self.answer_delay: dict[str, float] = {}
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -184,8 +186,9 @@ class SlackServer:
                             answer.drop = True
                     else:
                         answer = scripted
-                if answer.delay:
-                    time.sleep(answer.delay)
+                delay = answer.delay or server.answer_delay.get(method, 0.0)
+                if delay:
+                    time.sleep(delay)
                 if answer.drop:
                     self.close_connection = True
                     self.connection.close()

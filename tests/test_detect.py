@@ -84,7 +84,7 @@ def test_same_story_joins_other_story_opens() -> None:
 def _add_mentions(engine: Engine, items: list[tuple[str, str, float, int]]) -> None:
     """(domain, text, sentiment, minutes after START) -> analysed mentions of Acme."""
     with transaction(engine) as session:
-        src = Source(
+        src = session.exec(select(Source).where(Source.name == "s")).first() or Source(
             name="s", kind="rss", url="https://s.example", interval_seconds=900, next_due_at=START
         )
         session.add(src)

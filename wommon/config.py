@@ -71,6 +71,8 @@ class CollectSettings(_Section):
     max_redirects: int = Field(defaults.FETCH_MAX_REDIRECTS, ge=0, le=30)
     workers: int = Field(defaults.FETCH_WORKERS, ge=1, le=64)
     max_per_host: int = Field(defaults.FETCH_MAX_PER_HOST, ge=1, le=64)
+    # Worker processes for parsing; unset: one per core but one.
+    parse_processes: int | None = Field(None, ge=0, le=32)
     user_agent: str = defaults.USER_AGENT
     allow_networks: tuple[str, ...] = ()
 

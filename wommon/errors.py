@@ -27,6 +27,9 @@ class FetchError(WommonError):
         self.url = url
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[FetchError], tuple[str, str]]:
+        return (type(self), (self.url, self.reason))
+
 
 class ParseError(WommonError, ValueError):
     """A fetched document held no recoverable feed."""
@@ -35,6 +38,10 @@ class ParseError(WommonError, ValueError):
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
+
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, str]]:
+        # Parsing may run in another process; the error must cross back intact.
+        return (type(self), (self.url, self.reason))
 
 
 class DeliveryError(WommonError):

@@ -33,6 +33,7 @@ from wommon.analyze.pipeline import Analyzer, analyze_pending
 from wommon.clock import Clock
 from wommon.collect.guard import AddressPolicy
 from wommon.collect.http import FetchLimits, new_session
+from wommon.collect.parsers import ParserPool, default_processes
 from wommon.collect.parsers.xmlfeed import expat_warning
 from wommon.collect.poller import CollectReport, Outcome, collect_due, release_owned
 from wommon.collect.sources import sync_sources
@@ -114,6 +115,11 @@ class Pipeline:
         self.metrics = metrics
         self._fixed_notifier = notifier
         self._pool = ThreadPoolExecutor(settings.collect.workers, thread_name_prefix="wommon-fetch")
+        processes = settings.collect.parse_processes
+        self._parser = ParserPool(
+            default_processes() if processes is None else processes,
+            settings.collect.timeout_seconds,
+        )
         self._rng = rng or random.Random()
         self._configure(settings)
 
@@ -195,6 +201,7 @@ class Pipeline:
             rng=self._rng,
             stop=self.stopping,
             on_outcome=self._on_outcome,
+            parser=self._parser,
         )
         if report.polled:
             log.info(
@@ -263,6 +270,7 @@ class Pipeline:
         except SQLAlchemyError as exc:
             log.warning("could not release claims at stop (they expire by themselves): %s", exc)
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._parser.close()
         self._http.close()
         self.engine.dispose()
 

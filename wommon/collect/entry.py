@@ -25,6 +25,7 @@ class Entry:
     text: str
     links: tuple[str, ...]
     published_at: datetime | None
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ def build_entry(
         text=text,
         links=links,
         published_at=published,
+        fingerprint=fingerprint(title_text, text),
     )
 
 

@@ -113,7 +113,12 @@ def claim_due(session: Session, now: datetime, owner: str, limit: int) -> list[S
     return tasks
 
 
-def poll(task: SourceTask, http: requests.Session, limits: FetchLimits) -> Outcome:
+def poll(
+    task: SourceTask,
+    http: requests.Session,
+    limits: FetchLimits,
+    parser: Callable[..., ParsedFeed] = parse,
+) -> Outcome:
     """Fetch and parse one source; never raises for a broken feed, it reports it."""
     try:
         result = fetch(http, task.url, limits, etag=task.etag, last_modified=task.last_modified)
@@ -126,7 +131,7 @@ def poll(task: SourceTask, http: requests.Session, limits: FetchLimits) -> Outco
                 moved_to=result.moved_to,
             )
         assert result.content is not None
-        feed = parse(task.kind, result.content, url=result.url, content_type=result.content_type)
+        feed = parser(task.kind, result.content, url=result.url, content_type=result.content_type)
     except HTTPStatusError as exc:
         return Outcome(task, error=str(exc), status=exc.status, retry_after=exc.retry_after)
     except (FetchError, ParseError) as exc:
@@ -194,6 +199,7 @@ def collect_due(
     rng: random.Random | None = None,
     stop: threading.Event | None = None,
     on_outcome: Callable[[Outcome, int], None] | None = None,
+    parser: Callable[..., ParsedFeed] = parse,
 ) -> CollectReport:
     """Poll every source due at `now`.
 
@@ -213,7 +219,7 @@ def collect_due(
     def submit(host: str) -> None:
         if queues[host]:
             task = queues[host].popleft()
-            running[pool.submit(poll, task, http, limits)] = task
+            running[pool.submit(poll, task, http, limits, parser)] = task
 
     for host in list(queues):
         for _ in range(max_per_host):

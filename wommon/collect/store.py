@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from wommon.collect.entry import Entry, fingerprint
+from wommon.collect.entry import Entry
 from wommon.store.models import Mention, Source
 
 # An entry dated further ahead than this is a publisher's clock or template bug.
@@ -73,7 +73,7 @@ def _row(src: Source, entry: Entry, now: datetime) -> dict[str, object]:
         "title": entry.title,
         "text": entry.text,
         "links": json.dumps(list(entry.links)),
-        "fingerprint": fingerprint(entry.title, entry.text),
+        "fingerprint": entry.fingerprint,
         "published_at": published,
         "fetched_at": now,
         "historical": False,
