@@ -31,38 +31,11 @@ from slack_sdk import WebClient
 from tests.slack_server import SlackServer
 from wommon.alert.outbox import Routing, deliver_due
 from wommon.alert.pacer import Pacer
+from wommon.alert.sample import sample_payload
 from wommon.alert.slack import SlackNotifier
 from wommon.store.db import make_engine, transaction, upgrade
 from wommon.store.models import Incident
 from wommon.store.outbox import enqueue
-
-
-def payload(i: int) -> dict[str, object]:
-    now = datetime.now(UTC).isoformat()
-    return {
-        "incident_id": i,
-        "brand": "Acme",
-        "label": f"story {i}",
-        "aspect": "compliance",
-        "state": "alerting",
-        "severity": "low",
-        "mentions": 3,
-        "sources": 2,
-        "growth": {"hour": 1, "day": 3},
-        "languages": ["en"],
-        "forecast_size": None,
-        "forecast_threshold_at": None,
-        "first_seen": now,
-        "last_seen": now,
-        "excerpts": [
-            {
-                "title": "Charged twice",
-                "url": "https://a.example/1",
-                "domain": "a.example",
-                "text": "x" * 200,
-            }
-        ],
-    }
 
 
 def queue(engine, n: int, start: int = 0) -> None:  # type: ignore[no-untyped-def]
@@ -82,7 +55,7 @@ def queue(engine, n: int, start: int = 0) -> None:  # type: ignore[no-untyped-de
                 incident_id=inc.id,
                 kind="open",
                 key=f"alert-{i}",
-                payload=payload(i),
+                payload=sample_payload("Acme", datetime.now(UTC), i),
                 now=datetime.now(UTC),
             )
 
@@ -205,9 +178,12 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--latency", type=int, default=200)
     args = parser.parse_args()
+    if args.latency >= 2:
+        with SlackServer() as slack:
+            latency(slack, args.latency)
     with SlackServer() as slack:
-        latency(slack, args.latency)
         burst(slack)
+    with SlackServer() as slack:
         kills(slack, args.kills)
 
 

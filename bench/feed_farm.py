@@ -28,6 +28,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 HOSTS = 20
 ENTRIES = 50
@@ -181,11 +182,24 @@ def run_wommon(feed_urls: list[str], workers: int) -> dict[str, float]:
                 figures["mentions"] = s.exec(select(func.count()).select_from(Mention)).one()
             for state, n in states.items():
                 figures[f"sources_{state}"] = n
+            figures["parser_rss_mb"] = (
+                sum(_peak_kb(p.pid) for p in multiprocessing.active_children()) / 1024
+            )
         finally:
             pipeline.close()
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    figures["parser_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return figures
+
+
+def _peak_kb(pid: int | None) -> int:
+    """Peak resident memory of a live process (VmHWM), in kB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def run_naive(feed_urls: list[str], workers: int) -> dict[str, float]:

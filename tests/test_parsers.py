@@ -119,3 +119,20 @@ def test_inspect_prints_json_lines_and_never_crashes(tmp_path) -> None:  # type:
     assert bad.exit_code == 1 and "error: file://" in bad.output
     refused = runner.invoke(main, ["inspect", "http://127.0.0.1:9/feed"])
     assert refused.exit_code == 1 and "(loopback)" in refused.output
+
+
+def test_parser_pool_parses_in_a_process_and_reports_errors() -> None:
+    """Parse errors cross the process boundary intact; a parser process exits with its
+    parent (checked by the pool's initializer watching the parent pid)."""
+    from wommon.collect.parsers import ParserPool
+
+    pool = ParserPool(1, timeout=30)
+    try:
+        feed = pool("rss", (DATA / "rss2.xml").read_bytes(), url="https://blog.example/feed")
+        assert feed.entries[0].uid == "post-1"
+        assert feed.entries[0].fingerprint is not None
+        with pytest.raises(ParseError, match=r"^https://x\.example/f: ") as info:
+            pool("rss", b"<html>no</html>", url="https://x.example/f")
+        assert info.value.url == "https://x.example/f"
+    finally:
+        pool.close()

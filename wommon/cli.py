@@ -202,6 +202,7 @@ def alert_test(config_path: str) -> None:
     """
     from wommon.alert.notifier import Alert
     from wommon.alert.routing import channel_for
+    from wommon.alert.sample import sample_payload
     from wommon.errors import DeliveryError
     from wommon.pipeline import default_notifier
 
@@ -210,23 +211,7 @@ def alert_test(config_path: str) -> None:
     if target:
         logs.REDACT.add(*target.secrets)
     now = SystemClock().now()
-    payload = {
-        "incident_id": 0,
-        "brand": settings.brands[0].name if settings.brands else "Example brand",
-        "label": "wommon alert test: if you can read this, alerts will reach you",
-        "aspect": "compliance",
-        "state": "alerting",
-        "severity": "low",
-        "mentions": 3,
-        "sources": 2,
-        "growth": {"hour": 1, "day": 3},
-        "languages": ["en"],
-        "forecast_size": None,
-        "forecast_threshold_at": None,
-        "first_seen": now.isoformat(),
-        "last_seen": now.isoformat(),
-        "excerpts": [],
-    }
+    payload = sample_payload(settings.brands[0].name if settings.brands else "Example brand", now)
     channel = channel_for(payload, settings.slack, target.channel if target else "console")
     alert = Alert(
         key=f"alert-test-{now.timestamp():.0f}", kind="open", payload=payload, channel=channel

@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from wommon import defaults
 from wommon.errors import ConfigError
+from wommon.tomlpos import describe
 
 SLACK_TOKEN_ENV = "SLACK_BOT_TOKEN"
 SLACK_API_URL_ENV = "WOMMON_SLACK_API_URL"
@@ -263,7 +264,7 @@ def parse(text: str, *, source: str = "<config>") -> Settings:
             problems = list(_consistency_problems(settings))
             if not problems:
                 return settings
-    raise ConfigError("\n".join(_format(text, source, loc, msg) for loc, msg in problems))
+    raise ConfigError("\n".join(describe(text, source, loc, msg) for loc, msg in problems))
 
 
 def slack_target(settings: Settings, env: Mapping[str, str] | None = None) -> SlackTarget | None:
@@ -357,49 +358,3 @@ def _message(err: Mapping[str, Any]) -> str:
         return "required key is missing"
     msg = str(err["msg"])
     return msg.removeprefix("Value error, ")
-
-
-def _format(text: str, source: str, loc: tuple[str | int, ...], msg: str) -> str:
-    key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-    line = _locate(text, loc)
-    where = f"{source}:{line}" if line else source
-    return f"{where}: {key or '(top level)'}: {msg}"
-
-
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
-
-
-def _locate(text: str, loc: tuple[str | int, ...]) -> int | None:
-    """Best-effort line number of a key path, for messages a person can act on."""
-    table: str | None = None
-    index: int | None = None
-    key: str | int | None = None
-    if len(loc) >= 3 and isinstance(loc[1], int):
-        table, index, key = str(loc[0]), loc[1], loc[2]
-    elif len(loc) == 2 and isinstance(loc[1], int):
-        table, index = str(loc[0]), loc[1]
-    elif len(loc) >= 2:
-        table, key = str(loc[0]), loc[1]
-    elif loc:
-        key = loc[0]
-    seen: dict[str, int] = {}
-    current: str | None = None
-    current_index = -1
-    found_table: int | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(line)
-        if header:
-            current = header.group(2)
-            current_index = seen.get(current, -1) + 1 if header.group(1) == "[[" else 0
-            seen[current] = current_index
-            if current == table and (index is None or index == current_index):
-                found_table = number
-            continue
-        keymatch = _KEY.match(line)
-        if not keymatch or keymatch.group(1) != key:
-            continue
-        in_place = current == table and (index is None or index == current_index)
-        if in_place or (table is None and current is None):
-            return number
-    return found_table

@@ -10,11 +10,11 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from wommon.detect.incidents import OPEN_STATES
 from wommon.store.models import Incident, Outbox
+from wommon.store.outbox import enqueue
 
 MAX_ITEMS = 200
 
@@ -57,22 +57,6 @@ def fill(session: Session, payload: dict[str, Any]) -> dict[str, Any]:
 
 def enqueue_digest(session: Session, kind: str, key: str, at: datetime, now: datetime) -> bool:
     """Queue a digest to go out at `at`; once per key."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(Outbox)
-        .values(
-            incident_id=None,
-            kind="digest",
-            idempotency_key=key,
-            payload=json.dumps({"digest": kind}),
-            status="pending",
-            claims=0,
-            attempts=0,
-            created_at=now,
-            next_attempt_at=at,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(col(Outbox.id))
+    return enqueue(
+        session, incident_id=None, kind="digest", key=key, payload={"digest": kind}, now=now, at=at
     )
-    return session.connection().execute(stmt).first() is not None

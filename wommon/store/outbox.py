@@ -16,13 +16,15 @@ from wommon.store.models import Outbox
 def enqueue(
     session: Session,
     *,
-    incident_id: int,
+    incident_id: int | None,
     kind: str,
     key: str,
     payload: dict[str, Any],
     now: datetime,
+    at: datetime | None = None,
 ) -> bool:
-    """Queue one alert; a second call with the same key is a no-op. True if queued."""
+    """Queue one alert (to go at `at`, default now); a second call with the same key is a
+    no-op. True if queued. Digests have no incident."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
@@ -35,7 +37,7 @@ def enqueue(
             status="pending",
             attempts=0,
             created_at=now,
-            next_attempt_at=now,
+            next_attempt_at=at or now,
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(col(Outbox.id))

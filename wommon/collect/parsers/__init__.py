@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -40,6 +42,18 @@ def sniff(content: bytes) -> str:
     return "rss"
 
 
+def _exit_with_parent(parent: int) -> None:
+    """In a parser process: exit when the daemon is gone. A SIGKILLed daemon cannot shut its
+    pool down, and an orphaned worker would otherwise wait on its queue forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="wommon-parent-watch", daemon=True).start()
+
+
 def default_processes() -> int:
     """One parser process per core but one (kept for fetching and storing); none on a
     single core, where a process would only add overhead."""
@@ -59,7 +73,12 @@ class ParserPool:
     def _new_pool(self) -> ProcessPoolExecutor | None:
         if not self._processes:
             return None
-        return ProcessPoolExecutor(self._processes, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(
+            self._processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        )
 
     def __call__(
         self, kind: str, content: bytes, *, url: str, content_type: str | None = None
