@@ -52,6 +52,7 @@ class Daemon:
         self._reload_config = reload_config
         self._stop = threading.Event()
         self._reload = threading.Event()
+        self._wake = threading.Event()
         self._signals = 0
         self._running: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -94,7 +95,7 @@ class Daemon:
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         if signum == signal.SIGHUP:
-            self._reload.set()
+            self.request_reload()
             return
         self._signals += 1
         if self._signals > 1:
@@ -106,9 +107,11 @@ class Daemon:
     def request_stop(self) -> None:
         self.pipeline.stopping.set()
         self._stop.set()
+        self._wake.set()
 
     def request_reload(self) -> None:
         self._reload.set()
+        self._wake.set()
 
     def serve(self, *, install_signals: bool = True) -> bool:
         """Run until asked to stop; True if every job finished within the stop timeout.
@@ -175,7 +178,11 @@ class Daemon:
         interval = watchdog_interval()
         tick = min(interval, defaults.MAIN_LOOP_SECONDS) if interval else defaults.MAIN_LOOP_SECONDS
         last_status = ""
-        while not self._stop.wait(tick):
+        while not self._stop.is_set():
+            self._wake.wait(tick)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
             if self._reload.is_set():
                 self._reload.clear()
                 self._do_reload()

@@ -19,12 +19,20 @@ FUTURE_SLACK = timedelta(hours=1)
 EARLIEST_YEAR = 1995
 
 
-def insert_entries(session: Session, src: Source, entries: Iterable[Entry], now: datetime) -> int:
-    """Insert entries not seen before; returns how many were new."""
+def insert_entries(
+    session: Session,
+    src: Source,
+    entries: Iterable[Entry],
+    now: datetime,
+    *,
+    historical: bool = False,
+) -> int:
+    """Insert entries not seen before; returns how many were new. Historical (backfilled)
+    mentions never alert by themselves."""
     rows = []
     seen_fps: set[str] = set()
     for entry in entries:
-        row = _row(src, entry, now)
+        row = _row(src, entry, now, historical)
         fp = row["fingerprint"]
         if fp is not None:
             if fp in seen_fps:
@@ -60,7 +68,7 @@ def _known_fingerprints(session: Session, src: Source, fps: set[str]) -> set[str
     return {fp for fp in found if fp}
 
 
-def _row(src: Source, entry: Entry, now: datetime) -> dict[str, object]:
+def _row(src: Source, entry: Entry, now: datetime, historical: bool) -> dict[str, object]:
     published = entry.published_at
     if published is None or published > now + FUTURE_SLACK or published.year < EARLIEST_YEAR:
         published = now
@@ -76,7 +84,7 @@ def _row(src: Source, entry: Entry, now: datetime) -> dict[str, object]:
         "fingerprint": entry.fingerprint,
         "published_at": published,
         "fetched_at": now,
-        "historical": False,
+        "historical": historical,
     }
 
 

@@ -45,19 +45,33 @@ def detect_pending(
     brands: tuple[BrandSettings, ...],
     now: datetime,
     limit: int = 2000,
+    *,
+    historical: bool = False,
+    alert: bool = True,
 ) -> DetectReport:
+    """Group pending mentions and decide. Live and historical (backfilled) mentions are
+    detected apart: history replays on a simulated clock (`now` walks through it, and only
+    mentions published by then are taken), builds its own incidents, and its alerts are
+    recorded as "suppressed" unless `alert` asks for them to be sent."""
     brand_words = {b.name: [w for t in b.terms for w in t.split()] for b in brands}
     with transaction(engine) as session:
+        query = select(Mention).where(
+            col(Mention.analyzed_at).is_not(None),
+            col(Mention.detected_at).is_(None),
+            col(Mention.historical).is_(historical),
+        )
+        if historical:
+            query = query.where(col(Mention.published_at) <= now)
         pending = session.exec(
-            select(Mention)
-            .where(col(Mention.analyzed_at).is_not(None), col(Mention.detected_at).is_(None))
-            .order_by(col(Mention.published_at), col(Mention.id))
-            .limit(limit)
+            query.order_by(col(Mention.published_at), col(Mention.id)).limit(limit)
         ).all()
         open_incidents = {
             inc.id: inc
             for inc in session.exec(
-                select(Incident).where(col(Incident.state).in_(GROUPING_STATES))
+                select(Incident).where(
+                    col(Incident.state).in_(GROUPING_STATES),
+                    col(Incident.historical).is_(historical),
+                )
             )
         }
         candidates = [_candidate(session, inc) for inc in open_incidents.values()]
@@ -65,13 +79,13 @@ def detect_pending(
         for mention in pending:
             mention.detected_at = now
             session.add(mention)
-            if not (mention.negative and mention.brand) or mention.historical:
+            if not (mention.negative and mention.brand):
                 continue
             counts = terms(f"{mention.title}\n{mention.text}", brand_words.get(mention.brand, ()))
             words = frozenset(key_terms(counts))
             match = assign(mention.brand, words, mention.fingerprint, candidates, cfg.similarity)
             if match is None:
-                incident = _open(session, mention, words, now)
+                incident = _open(session, mention, words, now, historical)
                 opened += 1
                 open_incidents[incident.id] = incident
                 assert incident.id is not None
@@ -90,8 +104,9 @@ def detect_pending(
             incident.last_seen = max(incident.last_seen, mention.published_at)
             incident.first_seen = min(incident.first_seen, mention.published_at)
         session.flush()
+        status = "suppressed" if historical and not alert else "pending"
         queued = sum(
-            _review(session, inc, cfg, now)
+            _review(session, inc, cfg, now, status)
             for inc in open_incidents.values()
             if inc.state in OPEN_STATES
         )
@@ -117,13 +132,16 @@ def _candidate(session: Session, incident: Incident) -> OpenIncident:
     )
 
 
-def _open(session: Session, seed: Mention, words: frozenset[str], now: datetime) -> Incident:
+def _open(
+    session: Session, seed: Mention, words: frozenset[str], now: datetime, historical: bool
+) -> Incident:
     label = seed.title or seed.text[:120]
     incident = Incident(
         brand=seed.brand or "",
         label=label[:300],
         key_terms=" ".join(sorted(words)),
         seed_mention_id=seed.id,
+        historical=historical,
         first_seen=seed.published_at,
         last_seen=seed.published_at,
         updated_at=now,
@@ -133,7 +151,9 @@ def _open(session: Session, seed: Mention, words: frozenset[str], now: datetime)
     return incident
 
 
-def _review(session: Session, incident: Incident, cfg: DetectSettings, now: datetime) -> int:
+def _review(
+    session: Session, incident: Incident, cfg: DetectSettings, now: datetime, status: str
+) -> int:
     """Refresh an incident's figures, apply the decision, queue its alert. 1 if queued."""
     assert incident.id is not None
     since = now - timedelta(hours=cfg.window_hours)
@@ -180,6 +200,7 @@ def _review(session: Session, incident: Incident, cfg: DetectSettings, now: date
                     session, incident, decision.notify.value, cfg.window_hours, now
                 ),
                 now=now,
+                status=status,
             )
         )
     session.add(incident)

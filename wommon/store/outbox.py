@@ -22,9 +22,11 @@ def enqueue(
     payload: dict[str, Any],
     now: datetime,
     at: datetime | None = None,
+    status: str = "pending",
 ) -> bool:
     """Queue one alert (to go at `at`, default now); a second call with the same key is a
-    no-op. True if queued. Digests have no incident."""
+    no-op. True if queued. Digests have no incident. A "suppressed" row records an alert
+    that history would have raised, without ever sending it."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
@@ -34,7 +36,7 @@ def enqueue(
             kind=kind,
             idempotency_key=key,
             payload=json.dumps(payload, ensure_ascii=False, default=str),
-            status="pending",
+            status=status,
             attempts=0,
             created_at=now,
             next_attempt_at=at or now,

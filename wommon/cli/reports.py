@@ -1,0 +1,146 @@
+"""Reading the state: sources, incidents, health at a glance."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy import func
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from wommon import config as config_mod
+from wommon import logs
+from wommon.cli import config_argument, fail, load_settings, main, table, when
+from wommon.clock import SystemClock
+from wommon.errors import WommonError
+from wommon.store.db import make_engine, redact, upgrade
+from wommon.store.models import Incident, Mention, Source
+
+
+def _open_session(settings: config_mod.Settings) -> Session:
+    try:
+        engine = make_engine(settings.storage.url)
+        upgrade(engine)
+    except WommonError as exc:
+        fail(str(exc))
+    return Session(engine)
+
+
+@main.command()
+@config_argument
+def sources(config_path: str) -> None:
+    """List every source with its status, failures, last error and mentions collected."""
+    settings = load_settings(config_path)
+    with _open_session(settings) as session:
+        try:
+            counts = dict(
+                session.exec(
+                    select(Mention.source_id, func.count()).group_by(col(Mention.source_id))
+                ).all()
+            )
+            rows = []
+            for s in session.exec(select(Source).order_by(col(Source.name))):
+                status = (
+                    "disabled"
+                    if not s.enabled
+                    else "error"
+                    if s.consecutive_failures
+                    else "warning"
+                    if s.last_warning
+                    else ("ok" if s.last_success_at else "new")
+                )
+                rows.append(
+                    (
+                        s.name,
+                        s.kind,
+                        status,
+                        when(s.last_success_at),
+                        s.consecutive_failures,
+                        when(s.next_due_at),
+                        counts.get(s.id or 0, 0),
+                        (s.last_error or s.disabled_reason or s.last_warning or "")[:80],
+                    )
+                )
+        except SQLAlchemyError as exc:
+            fail(f"{redact(settings.storage.url)}: {exc.__class__.__name__}: {exc}")
+    headers = (
+        "name",
+        "kind",
+        "status",
+        "last success",
+        "failures",
+        "next due",
+        "mentions",
+        "last error",
+    )
+    click.echo(table(headers, rows) if rows else "no sources yet: run `wommon run CONFIG`")
+
+
+@main.command()
+@config_argument
+def status(config_path: str) -> None:
+    """Health at a glance: database, sources, mentions, incidents and Slack delivery.
+
+    Exits 1 when something needs attention (database unreachable, alerts failing), so it
+    can serve as a check in scripts.
+    """
+    from wommon.status import snapshot
+
+    settings = load_settings(config_path)
+    try:
+        engine = make_engine(settings.storage.url)
+    except WommonError as exc:
+        fail(str(exc))
+    snap = snapshot(engine, SystemClock().now())
+    click.echo(f"database:  {'ok' if snap.database_ok else snap.database_error}")
+    if not snap.database_ok:
+        sys.exit(1)
+    click.echo(f"sources:   {_counts(snap.sources) or 'none'}")
+    verdicts: dict[str, int] = {}
+    languages: dict[str, int] = {}
+    for (language, verdict), n in snap.mentions.items():
+        verdicts[verdict] = verdicts.get(verdict, 0) + n
+        languages[language] = languages.get(language, 0) + n
+    click.echo(f"mentions:  {_counts(verdicts) or 'none'} (languages: {_counts(languages) or '-'})")
+    click.echo(f"incidents: {_counts(snap.incidents) or 'none'}")
+    click.echo(f"outbox:    {_counts(snap.outbox) or 'empty'}")
+    target = config_mod.slack_target(settings)
+    click.echo(f"alerts to: {'Slack ' + target.channel if target else 'console'}")
+    if snap.recent_failures:
+        click.echo("slack:     FAILING — alerts that could not be delivered:")
+        for failure in snap.recent_failures:
+            click.echo(f"  - {logs.REDACT(failure)}")
+        sys.exit(1)
+    click.echo("slack:     ok")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+@main.command()
+@config_argument
+@click.option("--all", "show_all", is_flag=True, help="Include resolved and dismissed ones.")
+def incidents(config_path: str, show_all: bool) -> None:
+    """List incidents, newest first."""
+    settings = load_settings(config_path)
+    with _open_session(settings) as session:
+        query = select(Incident).order_by(col(Incident.last_seen).desc())
+        if not show_all:
+            query = query.where(col(Incident.state).in_(("watching", "alerting", "cooling")))
+        rows = [
+            (
+                i.id,
+                i.brand,
+                i.state,
+                i.severity,
+                i.mentions,
+                i.sources,
+                when(i.first_seen),
+                i.label[:60],
+            )
+            for i in session.exec(query)
+        ]
+    headers = ("id", "brand", "state", "severity", "mentions", "sources", "first seen", "story")
+    click.echo(table(headers, rows) if rows else "no incidents")

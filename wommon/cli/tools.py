@@ -1,0 +1,99 @@
+"""Checking inputs and outputs: a feed (`inspect`) and the Slack setup (`alert-test`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from wommon import config as config_mod
+from wommon import logs
+from wommon.cli import config_argument, fail, load_settings, main
+from wommon.clock import SystemClock
+from wommon.collect.parsers import KINDS
+from wommon.errors import WommonError
+
+
+@main.command()
+@click.argument("target", metavar="URL_OR_FILE")
+@click.option(
+    "--kind", type=click.Choice(KINDS), help="Feed kind (default: guessed from the content)."
+)
+@click.option(
+    "--allow-network",
+    "allow",
+    multiple=True,
+    metavar="CIDR",
+    help="Allow fetching from this private network (e.g. 127.0.0.1/32); repeatable.",
+)
+def inspect(target: str, kind: str | None, allow: tuple[str, ...]) -> None:
+    """Fetch (or read) one feed and print its entries as JSON lines, storing nothing.
+
+    Each line has uid, url, title, published, language and a text excerpt; warnings go to
+    stderr. A feed that cannot be fetched or parsed prints the reason and exits 1.
+    """
+    import json
+
+    from wommon.analyze.language import detect_language
+    from wommon.collect.guard import AddressPolicy
+    from wommon.collect.http import FetchLimits, fetch, new_session
+    from wommon.collect.parsers import parse, sniff
+
+    try:
+        if "://" in target:
+            limits = FetchLimits(policy=AddressPolicy.from_strings(allow))
+            with new_session(limits) as http:
+                result = fetch(http, target, limits)
+            content, content_type, url = result.content or b"", result.content_type, result.url
+        else:
+            content, content_type, url = (
+                Path(target).read_bytes(),
+                None,
+                Path(target).resolve().as_uri(),
+            )
+        feed = parse(kind or sniff(content), content, url=url, content_type=content_type)
+    except (WommonError, OSError, ValueError) as exc:
+        fail(str(exc))
+    for warning in feed.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for entry in feed.entries:
+        record = {
+            "uid": entry.uid,
+            "url": entry.url,
+            "title": entry.title,
+            "published": entry.published_at.isoformat() if entry.published_at else None,
+            "language": detect_language(f"{entry.title}. {entry.text}"),
+            "text": entry.text[:200],
+        }
+        click.echo(json.dumps(record, ensure_ascii=False))
+
+
+@main.command("alert-test")
+@config_argument
+def alert_test(config_path: str) -> None:
+    """Send a sample alert to check the Slack setup (or print it, without Slack).
+
+    On failure prints Slack's exact error and how to fix it, and exits 1.
+    """
+    from wommon.alert.notifier import Alert
+    from wommon.alert.routing import channel_for
+    from wommon.alert.sample import sample_payload
+    from wommon.errors import DeliveryError
+    from wommon.pipeline import default_notifier
+
+    settings = load_settings(config_path)
+    target = config_mod.slack_target(settings)
+    if target:
+        logs.REDACT.add(*target.secrets)
+    now = SystemClock().now()
+    payload = sample_payload(settings.brands[0].name if settings.brands else "Example brand", now)
+    channel = channel_for(payload, settings.slack, target.channel if target else "console")
+    alert = Alert(
+        key=f"alert-test-{now.timestamp():.0f}", kind="open", payload=payload, channel=channel
+    )
+    try:
+        receipt = default_notifier(settings, target).send(alert)
+    except DeliveryError as exc:
+        fail(exc.reason)
+    where = "the console" if target is None else f"Slack channel {channel}"
+    click.echo(f"sample alert sent to {where}" + (f" (ts {receipt.ts})" if receipt.ts else ""))
