@@ -13,10 +13,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from slack_sdk import WebClient
 
+from tests.daemons import daemon_env, kill_at_random, start_daemon
 from tests.slack_server import SlackServer
 from wommon.alert.outbox import Routing, deliver_due
 from wommon.alert.pacer import Pacer
@@ -122,28 +121,18 @@ def kills(slack: SlackServer, rounds: int) -> None:
             f'[slack]\nchannel = "#kills"\napi_url = "{slack.api_url}"\nmessages_per_second = 20\n'
             "[daemon]\ndeliver_every_seconds = 1\ncollect_every_seconds = 60\n"
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WOMMON_"))}
-        env["SLACK_BOT_TOKEN"] = "xoxb-bench"
+        env = daemon_env(SLACK_BOT_TOKEN="xoxb-bench")
         slack.answer_delay["chat.postMessage"] = 0.1
         queued = 0
-        for _ in range(rounds):
+
+        def more() -> None:
+            nonlocal queued
             queue(engine, 5, start=queued)
             queued += 5
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "wommon", "run", str(cfg)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(rng.uniform(0.8, 3.0))
-            proc.kill()
-            proc.wait()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "wommon", "run", str(cfg)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+
+        more()
+        kill_at_random(cfg, env, rng, rounds, (0.8, 3.0), after_each=more)
+        proc = start_daemon(cfg, env)
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             keys = Counter(

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -11,6 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from tests.daemons import daemon_env, start_daemon
 from wommon.cli import main
 from wommon.clock import SystemClock
 from wommon.demo.feedserver import FeedPost, FeedServer, FeedSpec
@@ -103,14 +102,7 @@ def test_run_polls_and_stops_on_sigterm_within_5_seconds(tmp_path: Path) -> None
             '[collect]\nallow_networks = ["127.0.0.1/32"]\n'
             f'[[sources]]\nname = "blog"\nurl = "{server.url("blog")}"\n'
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WOMMON_"))}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "wommon", "run", str(cfg)],
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            env=env,
-            text=True,
-        )
+        proc = start_daemon(cfg, daemon_env(), capture=True)
         try:
             deadline = time.monotonic() + 30
             while not server.requests and time.monotonic() < deadline and proc.poll() is None:

@@ -24,6 +24,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
 from tests.conftest import START
+from tests.daemons import daemon_env, kill_at_random, start_daemon
 from tests.helpers import settings
 from wommon.clock import SimulatedClock, SystemClock
 from wommon.daemon import JOB_DEFAULTS, Daemon
@@ -338,16 +339,6 @@ def _run(
     )
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "WOMMON_", "NOTIFY_", "WATCHDOG_"))
-    }
-    env.update(extra)
-    return env
-
-
 def test_bad_config_or_failed_migration_never_sends_ready(
     tmp_path: Path, notify: NotifySocket
 ) -> None:
@@ -355,14 +346,14 @@ def test_bad_config_or_failed_migration_never_sends_ready(
     sent and the process exits 1 with the reason."""
     bad = tmp_path / "bad.toml"
     bad.write_text('[[sources]]\nname = "x"\nurl = "ftp://x"\n')
-    result = _run(["run", str(bad)], _env(NOTIFY_SOCKET=notify.path))
+    result = _run(["run", str(bad)], daemon_env(NOTIFY_SOCKET=notify.path))
     assert result.returncode == 1
     assert "sources[0].url: must be an http:// or https:// URL" in result.stderr
     not_a_db = tmp_path / "garbage.db"
     not_a_db.write_bytes(b"this is not a database" * 100)
     cfg = tmp_path / "w.toml"
     cfg.write_text(f'[storage]\nurl = "sqlite:///{not_a_db}"\n')
-    result = _run(["run", str(cfg)], _env(NOTIFY_SOCKET=notify.path))
+    result = _run(["run", str(cfg)], daemon_env(NOTIFY_SOCKET=notify.path))
     assert result.returncode == 1
     assert "migration failed" in result.stderr and "file is not a database" in result.stderr
     assert not any("READY=1" in m for m in notify.drain())
@@ -386,7 +377,7 @@ def test_sigterm_sends_stopping_and_leaves_a_consistent_database(
         )
         proc = subprocess.Popen(
             [sys.executable, "-m", "wommon", "run", str(cfg)],
-            env=_env(NOTIFY_SOCKET=notify.path),
+            env=daemon_env(NOTIFY_SOCKET=notify.path),
             stderr=subprocess.PIPE,
             text=True,
         )
@@ -416,7 +407,7 @@ def test_credential_directory_token_is_used(tmp_path: Path) -> None:
     (tmp_path / "slack-bot-token").write_text("xoxb-from-credentials\n")
     cfg = tmp_path / "w.toml"
     cfg.write_text('[slack]\nchannel = "#alerts"\n')
-    result = _run(["check", str(cfg)], _env(CREDENTIALS_DIRECTORY=str(tmp_path)))
+    result = _run(["check", str(cfg)], daemon_env(CREDENTIALS_DIRECTORY=str(tmp_path)))
     assert result.returncode == 0 and "alerts: Slack channel #alerts" in result.stdout
     assert "xoxb" not in result.stdout + result.stderr
 
@@ -482,24 +473,9 @@ def test_sigkill_at_random_points_loses_nothing(tmp_path: Path) -> None:
             "detect_every_seconds = 1\ndeliver_every_seconds = 1\n"
             '[[brands]]\nname = "Acme"\n' + sources
         )
-        env = _env(SLACK_BOT_TOKEN="xoxb-test")
-        for _ in range(6):
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "wommon", "run", str(cfg)],
-                env=env,
-                stderr=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-            )
-            time.sleep(rng.uniform(0.8, 3.0))
-            proc.kill()
-            proc.wait(10)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "wommon", "run", str(cfg)],
-            env=env,
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            text=True,
-        )
+        env = daemon_env(SLACK_BOT_TOKEN="xoxb-test")
+        kill_at_random(cfg, env, rng, 6, (0.8, 3.0))
+        proc = start_daemon(cfg, env, capture=True)
         try:
             deadline = time.monotonic() + 60
             while not slack.roots() and time.monotonic() < deadline:

@@ -3,14 +3,9 @@ PostgreSQL, a dropped database connection)."""
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,6 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from tests.daemons import daemon_env, kill_at_random
 from tests.helpers import settings, source
 from tests.http_server import HTTPServer, rss, send
 from wommon.clock import SimulatedClock
@@ -45,23 +41,16 @@ def test_sigkill_mid_batch_leaves_all_or_nothing(tmp_path: Path) -> None:
             '[collect]\nallow_networks = ["127.0.0.1/32"]\n'
             f'[[sources]]\nname = "big"\nurl = "{server.url("/big")}"\n'
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WOMMON_"))}
-        for _ in range(5):
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "wommon", "run", str(cfg)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(rng.uniform(1.0, 3.0))
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(10)
+
+        def consistent() -> None:
             with sqlite3.connect(tmp_path / "w.db") as conn:
                 assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
                 stored = conn.execute("select count(*) from mention").fetchone()[0]
                 etag = conn.execute("select etag from source").fetchone()
             assert stored in (0, 3000)
             assert (etag == ('"v1"',)) == (stored == 3000)
+
+        kill_at_random(cfg, daemon_env(), rng, 5, (1.0, 3.0), after_each=consistent)
 
 
 def test_three_instances_fetch_each_feed_exactly_once(db_url: str, clock: SimulatedClock) -> None:
