@@ -286,3 +286,15 @@ def test_concurrent_claimers_never_share_a_source(engine: Engine, clock: Simulat
     clock.advance(timedelta(minutes=6))
     with transaction(engine) as session:
         assert len(claim_due(session, clock.now(), "c", 100)) == 40
+
+
+def test_templated_posts_with_different_titles_are_kept(
+    engine: Engine, clock: SimulatedClock, server: HTTPServer
+) -> None:
+    """Content fingerprints alone would merge templated posts; their titles keep them apart."""
+    body = "Your order has been delayed again and support did not answer the phone today"
+    server.routes["/f"] = lambda h: send(
+        h, 200, rss(("o1", "Order 1041 late", body), ("o2", "Order 1042 late", body))
+    )
+    add(engine, clock, s=server.url("/f"))
+    assert collect(engine, clock).new_mentions == 2

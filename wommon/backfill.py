@@ -11,11 +11,11 @@ nothing, and an interrupted run continues where it stopped.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
@@ -24,19 +24,49 @@ from sqlmodel import Session, col, select
 from wommon.analyze.brands import BrandMatcher
 from wommon.analyze.pipeline import Analyzer, analyze_pending
 from wommon.clock import Clock, SimulatedClock
-from wommon.collect.history import read_history
+from wommon.collect.entry import Entry, ParsedFeed
+from wommon.collect.guard import AddressPolicy
+from wommon.collect.history import read_history, read_opml
+from wommon.collect.http import FetchLimits, fetch, new_session
+from wommon.collect.paging import pages
+from wommon.collect.parsers import parse
+from wommon.collect.sources import sync_sources
 from wommon.collect.store import insert_entries
 from wommon.config import Settings
 from wommon.detect.detector import detect_pending
+from wommon.errors import ConfigError, FetchError, ParseError
 from wommon.store.db import transaction
 from wommon.store.models import Incident, Mention, Outbox, Source
 
 # Detection replays history in steps of this much simulated time.
 REPLAY_STEP = timedelta(hours=1)
+# Pages read back per feed at most: 200 pages of a typical 20-50 entries is years of a blog.
+MAX_PAGES = 200
+
+
+class Progress(Protocol):
+    """What backfill reports as it goes; the CLI draws bars on a terminal, lines elsewhere."""
+
+    def note(self, line: str) -> None: ...
+
+    def page(self, source: str, entries: int, new: int) -> None: ...
+
+    def source_done(self, source: str) -> None: ...
+
+
+class _Silent:
+    def note(self, line: str) -> None:
+        return
+
+    def page(self, source: str, entries: int, new: int) -> None:
+        return
+
+    def source_done(self, source: str) -> None:
+        return
 
 
 class _DryRun(Exception):
-    """Raised to roll back what a dry run wrote, after counting it."""
+    """Raised to roll back what a dry run wrote, after counting it (its one argument)."""
 
 
 @dataclass
@@ -45,6 +75,7 @@ class BackfillReport:
     new: int = 0
     rescored: int = 0
     warnings: list[str] = field(default_factory=list)
+    suggested: list[str] = field(default_factory=list)
     incidents: list[dict[str, Any]] = field(default_factory=list)
     would_alert: list[dict[str, Any]] = field(default_factory=list)
 
@@ -66,30 +97,34 @@ def backfill(
     clock: Clock,
     *,
     files: Sequence[Path] = (),
+    sources: Sequence[str] = (),
     since: datetime | None = None,
     until: datetime | None = None,
     rescore: bool = False,
     alert: bool = False,
     dry_run: bool = False,
-    progress: Callable[[str], None] = lambda _: None,
+    max_pages: int = MAX_PAGES,
+    progress: Progress | None = None,
 ) -> BackfillReport:
     report = BackfillReport()
+    shown = progress or _Silent()
     now = clock.now()
     until = min(until or now, now)
+    feeds = _feeds(engine, settings, sources, now)
     for path in files:
+        if path.suffix.lower() == ".opml":
+            feeds += _opml_feeds(engine, path, now, report)
+            continue
         entries, warnings = read_history(path)
         report.warnings += warnings
         entries = [e for e in entries if _inside(e.published_at, since, until)]
         report.fetched += len(entries)
-        try:
-            with transaction(engine) as session:
-                src = _file_source(session, path, now)
-                report.new += insert_entries(session, src, entries, now, historical=True)
-                if dry_run:
-                    raise _DryRun
-        except _DryRun:
-            pass
-        progress(f"{path}: {len(entries)} entries read, {len(warnings)} skipped")
+        with transaction(engine) as session:
+            source_id = _file_source(session, path, now).id or 0
+        report.new += _store(engine, source_id, entries, now, dry_run)
+        shown.note(f"{path}: {len(entries)} entries read, {len(warnings)} skipped")
+    if feeds:
+        _page_feeds(engine, settings, feeds, since, until, now, dry_run, max_pages, shown, report)
     if dry_run:
         return report
     analyzer = Analyzer(BrandMatcher(settings.brands), settings.detect.negative_sentiment)
@@ -97,7 +132,7 @@ def backfill(
         pass
     if rescore:
         report.rescored = _rescore(engine, analyzer, since, until, now)
-        progress(f"re-scored {report.rescored} mentions")
+        shown.note(f"re-scored {report.rescored} mentions")
     start = since or _first_pending(engine)
     if start is not None:
         replay = SimulatedClock(start)
@@ -108,9 +143,116 @@ def backfill(
             if replay.now() >= until:
                 break
             replay.set(min(replay.now() + REPLAY_STEP, until))
-        progress(f"replayed detection from {start:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC")
+        shown.note(f"replayed detection from {start:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC")
     report.incidents, report.would_alert = _findings(engine, since, until)
     return report
+
+
+def _feeds(
+    engine: Engine, settings: Settings, names: Sequence[str], now: datetime
+) -> list[tuple[int, str, str, str]]:
+    """(source id, name, url, kind) of the configured sources to page back through."""
+    if not names:
+        return []
+    with transaction(engine) as session:
+        sync_sources(session, settings.sources, now)
+        rows = list(session.exec(select(Source).where(col(Source.enabled))))
+    known = {src.name: src for src in rows}
+    wanted = list(known) if list(names) == ["all"] else list(names)
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise ConfigError(
+            f"--source: no configured source named {', '.join(map(repr, unknown))} "
+            f"(sources: {', '.join(sorted(known)) or 'none'}; or --source all)"
+        )
+    return [(known[n].id or 0, n, known[n].url, known[n].kind) for n in wanted]
+
+
+def _opml_feeds(
+    engine: Engine, path: Path, now: datetime, report: BackfillReport
+) -> list[tuple[int, str, str, str]]:
+    """The feeds an OPML list names, as history sources of their own; the TOML to poll
+    them from now on is reported, since the config decides what the daemon watches."""
+    feeds = []
+    with transaction(engine) as session:
+        for title, url in read_opml(path):
+            name = f"opml:{title}"[:200]
+            src = session.exec(select(Source).where(Source.name == name)).first()
+            if src is None:
+                src = Source(
+                    name=name,
+                    kind="rss",
+                    url=url,
+                    config_url=url,
+                    interval_seconds=86400,
+                    next_due_at=now,
+                    enabled=False,
+                    disabled_reason="history feed from an OPML list (add it to the config)",
+                )
+                session.add(src)
+                session.flush()
+            feeds.append((src.id or 0, name, url, "rss"))
+            report.suggested.append(f'[[sources]]\nname = "{title}"\nkind = "rss"\nurl = "{url}"')
+    return feeds
+
+
+def _page_feeds(
+    engine: Engine,
+    settings: Settings,
+    feeds: list[tuple[int, str, str, str]],
+    since: datetime | None,
+    until: datetime,
+    now: datetime,
+    dry_run: bool,
+    max_pages: int,
+    shown: Progress,
+    report: BackfillReport,
+) -> None:
+    c = settings.collect
+    limits = FetchLimits(
+        timeout_seconds=c.timeout_seconds,
+        max_bytes=c.max_bytes,
+        max_redirects=c.max_redirects,
+        user_agent=c.user_agent,
+        policy=AddressPolicy.from_strings(c.allow_networks),
+    )
+    with new_session(limits) as http:
+        for source_id, name, url, kind in feeds:
+
+            def fetch_page(page_url: str, kind: str = kind) -> ParsedFeed:
+                result = fetch(http, page_url, limits)
+                return parse(
+                    kind, result.content or b"", url=result.url, content_type=result.content_type
+                )
+
+            try:
+                for _, feed in pages(url, kind, fetch_page, max_pages, report.warnings.append):
+                    entries = [e for e in feed.entries if _inside(e.published_at, since, until)]
+                    report.fetched += len(entries)
+                    new = _store(engine, source_id, entries, now, dry_run)
+                    report.new += new
+                    shown.page(name, len(entries), new)
+                    dates = [e.published_at for e in feed.entries if e.published_at]
+                    if since is not None and dates and max(dates) < since:
+                        break
+            except (FetchError, ParseError) as exc:
+                report.warnings.append(f"{name}: {exc}")
+            shown.source_done(name)
+
+
+def _store(
+    engine: Engine, source_id: int, entries: list[Entry], now: datetime, dry_run: bool
+) -> int:
+    try:
+        with transaction(engine) as session:
+            src = session.get(Source, source_id)
+            assert src is not None
+            added = insert_entries(session, src, entries, now, historical=True)
+            if dry_run:
+                raise _DryRun(added)
+            return added
+    except _DryRun as rolled_back:
+        return int(rolled_back.args[0])
 
 
 def _inside(moment: datetime | None, since: datetime | None, until: datetime) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
+from tqdm import tqdm
 
 from wommon.cli import config_argument, fail, load_settings, main, table
 from wommon.clock import SystemClock
@@ -24,15 +27,61 @@ def _day(value: str | None) -> datetime | None:
     return moment
 
 
+class _Progress:
+    """Bars per source and overall on a terminal (tqdm); plain lines for logs and pipes."""
+
+    def __init__(self, terminal: bool) -> None:
+        self._terminal = terminal
+        self._bars: dict[str, tqdm[Any]] = {}
+        self._total = tqdm(desc="all sources", unit="page", disable=not terminal, file=sys.stderr)
+        self._pages: dict[str, int] = {}
+
+    def note(self, line: str) -> None:
+        if self._terminal:
+            tqdm.write(line, file=sys.stderr)
+        else:
+            click.echo(line, err=True)
+
+    def page(self, source: str, entries: int, new: int) -> None:
+        self._pages[source] = self._pages.get(source, 0) + 1
+        self._total.update(1)
+        if self._terminal:
+            if source not in self._bars:
+                self._bars[source] = tqdm(desc=source, unit="page", leave=False, file=sys.stderr)
+            self._bars[source].update(1)
+            self._bars[source].set_postfix(new=new)
+        else:
+            click.echo(
+                f"{source}: page {self._pages[source]}: {entries} entries, {new} new", err=True
+            )
+
+    def source_done(self, source: str) -> None:
+        bar = self._bars.pop(source, None)
+        if bar is not None:
+            bar.close()
+        self.note(f"{source}: {self._pages.get(source, 0)} page(s) read")
+
+    def close(self) -> None:
+        self._total.close()
+
+
 @main.command()
 @config_argument
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="NAME",
+    help="Page back through this configured source's history (RFC 5005, WordPress, App "
+    "Store pages); repeatable; 'all' for every source.",
+)
 @click.option(
     "--from-file",
     "files",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A history export to load: JSON Lines (.jsonl) or CSV with url, author, published, "
-    "title, text. Repeatable.",
+    "title, text; or an OPML list of feeds to page through. Repeatable.",
 )
 @click.option("--since", help="Only history published on or after this date (UTC).")
 @click.option("--until", help="Only history published up to this date (UTC).")
@@ -46,6 +95,7 @@ def _day(value: str | None) -> datetime | None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object at the end.")
 def backfill(
     config_path: str,
+    sources: tuple[str, ...],
     files: tuple[Path, ...],
     since: str | None,
     until: str | None,
@@ -64,6 +114,7 @@ def backfill(
     from wommon.backfill import backfill as run_backfill
 
     settings = load_settings(config_path)
+    progress = _Progress(sys.stderr.isatty() and not as_json)
     try:
         engine = make_engine(settings.storage.url)
         upgrade(engine)
@@ -72,12 +123,13 @@ def backfill(
             settings,
             SystemClock(),
             files=files,
+            sources=sources,
             since=_day(since),
             until=_day(until),
             rescore=rescore,
             alert=alert,
             dry_run=dry_run,
-            progress=lambda line: click.echo(line, err=True),
+            progress=progress,
         )
         if alert and report.would_alert:
             from wommon.pipeline import Pipeline
@@ -89,6 +141,8 @@ def backfill(
                 pipeline.close()
     except WommonError as exc:
         fail(str(exc))
+    finally:
+        progress.close()
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if as_json:
@@ -118,3 +172,6 @@ def backfill(
         click.echo(f"{verb} at {when} UTC: incident {a['incident']}: {a['story'][:60]}")
     if not report.would_alert and not dry_run:
         click.echo("nothing in this history would have alerted")
+    if report.suggested:
+        click.echo("\nTo watch the OPML list's feeds from now on, add to the config:\n")
+        click.echo("\n\n".join(report.suggested))

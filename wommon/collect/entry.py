@@ -33,6 +33,8 @@ class ParsedFeed:
     title: str
     entries: tuple[Entry, ...]
     warnings: tuple[str, ...]
+    # The next (older) page of a paged or archived feed (RFC 5005), for backfill.
+    next_url: str | None = None
 
 
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src)$", re.IGNORECASE)
@@ -107,7 +109,9 @@ def build_entry(
     )
 
 
-def finish(title: str, entries: list[Entry], warnings: list[str]) -> ParsedFeed:
+def finish(
+    title: str, entries: list[Entry], warnings: list[str], next_url: str | None = None
+) -> ParsedFeed:
     """Drop entries whose uid was already seen in this document, saying so."""
     unique: list[Entry] = []
     seen: set[str] = set()
@@ -117,4 +121,6 @@ def finish(title: str, entries: list[Entry], warnings: list[str]) -> ParsedFeed:
             continue
         seen.add(entry.uid)
         unique.append(entry)
-    return ParsedFeed(title=title, entries=tuple(unique), warnings=tuple(warnings))
+    return ParsedFeed(
+        title=title, entries=tuple(unique), warnings=tuple(warnings), next_url=next_url
+    )

@@ -1,6 +1,6 @@
-"""History exports -> Entry records: JSON Lines or CSV with url, author, published, title,
-text (and optionally id). A bad row is skipped with a warning naming file and line; the
-rest of the file still loads."""
+"""History files: exports -> Entry records (JSON Lines or CSV with url, author, published,
+title, text, optionally id; a bad row is skipped with a warning naming file and line), and
+OPML lists of feeds to page back through."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from wommon.collect.entry import Entry, build_entry
+from wommon.collect.parsers.xmlfeed import refuse_entities
 from wommon.errors import ParseError
 
 FIELDS = ("url", "author", "published", "title", "text")
@@ -88,3 +90,23 @@ def read_history(path: Path) -> tuple[list[Entry], list[str]]:
             )
         )
     return entries, warnings
+
+
+def read_opml(path: Path) -> list[tuple[str, str]]:
+    """(title, feed URL) of every outline with an xmlUrl in an OPML list."""
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise ParseError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    refuse_entities(content, str(path))
+    try:
+        root = ElementTree.fromstring(content)
+    except ElementTree.ParseError as exc:
+        raise ParseError(str(path), f"not OPML: {exc}") from None
+    feeds = []
+    for outline in root.iter("outline"):
+        url = outline.get("xmlUrl")
+        if url and url.startswith(("http://", "https://")):
+            title = outline.get("title") or outline.get("text") or url
+            feeds.append((title, url))
+    return feeds

@@ -28,21 +28,25 @@ def insert_entries(
     historical: bool = False,
 ) -> int:
     """Insert entries not seen before; returns how many were new. Historical (backfilled)
-    mentions never alert by themselves."""
+    mentions never alert by themselves.
+
+    An entry is the same as a stored one when its uid is, or when its content fingerprint
+    and its title both are (a re-issued id): the title keeps templated posts that differ in
+    a number ("Order 1041 late", "Order 1042 late") apart."""
     rows = []
-    seen_fps: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for entry in entries:
         row = _row(src, entry, now, historical)
-        fp = row["fingerprint"]
-        if fp is not None:
-            if fp in seen_fps:
+        key = _same_content(row)
+        if key is not None:
+            if key in seen:
                 continue
-            seen_fps.add(str(fp))
+            seen.add(key)
         rows.append(row)
     if not rows:
         return 0
-    known = _known_fingerprints(session, src, seen_fps)
-    rows = [r for r in rows if r["fingerprint"] is None or r["fingerprint"] not in known]
+    known = _known_content(session, src, {fp for fp, _ in seen})
+    rows = [r for r in rows if _same_content(r) not in known]
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
@@ -57,15 +61,20 @@ def insert_entries(
     return len(session.connection().execute(stmt, rows).all())
 
 
-def _known_fingerprints(session: Session, src: Source, fps: set[str]) -> set[str]:
+def _same_content(row: dict[str, object]) -> tuple[str, str] | None:
+    fingerprint = row["fingerprint"]
+    return (str(fingerprint), str(row["title"])) if fingerprint else None
+
+
+def _known_content(session: Session, src: Source, fps: set[str]) -> set[tuple[str, str]]:
     if not fps:
         return set()
     found = session.exec(
-        select(Mention.fingerprint).where(
+        select(Mention.fingerprint, Mention.title).where(
             Mention.source_id == src.id, col(Mention.fingerprint).in_(sorted(fps))
         )
     )
-    return {fp for fp in found if fp}
+    return {(fp, title) for fp, title in found if fp}
 
 
 def _row(src: Source, entry: Entry, now: datetime, historical: bool) -> dict[str, object]:

@@ -31,4 +31,4 @@ def parse(content: bytes, *, url: str, content_type: str | None = None) -> Parse
         entries.append(
             replace(entry, url=real, uid=uid, links=tuple(u for u in map(unwrap, entry.links) if u))
         )
-    return finish(feed.title, entries, list(feed.warnings))
+    return finish(feed.title, entries, list(feed.warnings), feed.next_url)

@@ -36,7 +36,8 @@ def parse(content: bytes, *, url: str, content_type: str | None = None) -> Parse
                 base_url=url,
             )
         )
-    return finish(str(doc.get("title", "")), entries, warnings)
+    next_url = doc.get("next_url") if isinstance(doc.get("next_url"), str) else None
+    return finish(str(doc.get("title", "")), entries, warnings, next_url)
 
 
 def load_json(content: bytes, url: str) -> Any:

@@ -14,6 +14,7 @@ import pyexpat
 import re
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 
@@ -59,7 +60,16 @@ def parse(content: bytes, *, url: str, content_type: str | None = None) -> Parse
     if not doc.entries and not doc.get("version"):
         raise ParseError(url, warnings[0] if warnings else "not an RSS or Atom document")
     entries = [_entry(raw, url) for raw in doc.entries]
-    return finish(str(doc.feed.get("title", "")), entries, warnings)
+    return finish(str(doc.feed.get("title", "")), entries, warnings, _next(doc.feed, url))
+
+
+def _next(feed: Any, url: str) -> str | None:
+    """RFC 5005: a paged feed's rel="next", or an archived feed's rel="prev-archive"."""
+    links = {
+        link.get("rel"): link.get("href") for link in feed.get("links", []) if link.get("href")
+    }
+    target = links.get("next") or links.get("prev-archive")
+    return urljoin(url, target) if target else None
 
 
 def _entry(raw: Any, feed_url: str) -> Entry:
