@@ -12,7 +12,7 @@ TELEFONICA = BrandSettings(name="Telefónica", aliases=("Movistar",), exclude=()
 
 @pytest.fixture(scope="module")
 def analyzer() -> Analyzer:
-    return Analyzer(BrandMatcher((ACME, TELEFONICA)), negative_below=-0.05)
+    return Analyzer(BrandMatcher((ACME, TELEFONICA)), clearly_negative=-0.5)
 
 
 @pytest.mark.parametrize(

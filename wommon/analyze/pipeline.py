@@ -12,8 +12,10 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from wommon.analyze.aspects import aspect_of
 from wommon.analyze.brands import BrandMatcher, fold
-from wommon.analyze.language import detect_language
+from wommon.analyze.complaint import complaint_score
+from wommon.analyze.language import SCORED, detect_language
 from wommon.analyze.sentiment import SentimentScorer, split_sentences
 from wommon.store.db import transaction
 from wommon.store.models import Mention, Source
@@ -26,29 +28,62 @@ class Analysis:
     brand: str | None
     language: str | None
     sentiment: float | None
+    complaint: float | None
+    aspect: str | None
+    # Relevant to a watched brand (unless not required) AND (complaint OR clearly negative).
     negative: bool
 
 
+COMPLAINT_THRESHOLD = 0.5
+
+
 class Analyzer:
-    def __init__(self, matcher: BrandMatcher, negative_below: float) -> None:
+    def __init__(self, matcher: BrandMatcher, clearly_negative: float) -> None:
         self._matcher = matcher
         self._scorer = SentimentScorer()
-        self._negative_below = negative_below
+        self._clearly_negative = clearly_negative
 
-    def analyze_text(self, title: str, text: str, source_brand: str | None = None) -> Analysis:
+    def analyze_text(
+        self,
+        title: str,
+        text: str,
+        source_brand: str | None = None,
+        *,
+        require_brand: bool = True,
+    ) -> Analysis:
         """Judge one mention. A source dedicated to a brand (its review feed, say) makes
-        every entry about that brand even when the text never names it. VADER is an English
-        lexicon, so text in any other language is recorded with its language and left
-        unscored rather than scored wrongly."""
+        every entry about that brand even when the text never names it.
+
+        English is scored with VADER plus the complaint layer; Spanish with the complaint
+        layer alone (VADER's lexicon is English); any other language is recorded with its
+        language and left unscored rather than scored wrongly."""
         brand = self._matcher.match(f"{title}\n{text}") or source_brand
         language = detect_language(f"{title}. {text}")
-        if language != "en":
-            return Analysis(brand=brand, language=language, sentiment=None, negative=False)
+        if language not in SCORED:
+            return Analysis(brand, language, None, None, None, False)
+        about = self._about(title, text, brand)
+        sentiment = self._scorer.score(about) if language == "en" else None
+        joined = " ".join(about)
+        complaint = complaint_score(joined, language, sentiment or 0.0).probability
+        bad = complaint >= COMPLAINT_THRESHOLD or (
+            sentiment is not None and sentiment <= self._clearly_negative
+        )
+        negative = bad and (brand is not None or not require_brand)
+        return Analysis(
+            brand=brand,
+            language=language,
+            sentiment=None if sentiment is None else round(sentiment, 4),
+            complaint=round(complaint, 4),
+            aspect=aspect_of(joined) if bad else None,
+            negative=negative,
+        )
+
+    def _about(self, title: str, text: str, brand: str | None) -> list[str]:
+        """The title and the sentences about the brand (with the one after each: "Acme
+        charged me twice. Awful service."), or the opening when none names it."""
         sentences = split_sentences(text)
         pattern = self._matcher.terms(brand) if brand else None
         hits = [i for i, s in enumerate(sentences) if pattern and pattern.search(fold(s))]
-        # The sentence after the brand's often carries the verdict: "Acme charged me twice.
-        # Awful service."
         about = [
             sentences[i]
             for i in sorted({j for h in hits for j in (h, h + 1)})
@@ -58,11 +93,7 @@ class Analyzer:
             about = split_sentences(text[:_FALLBACK_CHARS])
         if title:
             about.insert(0, title)
-        sentiment = self._scorer.score(about)
-        negative = brand is not None and sentiment <= self._negative_below
-        return Analysis(
-            brand=brand, language=language, sentiment=round(sentiment, 4), negative=negative
-        )
+        return about
 
 
 def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: int = 500) -> int:
@@ -79,6 +110,8 @@ def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: in
             result = analyzer.analyze_text(mention.title, mention.text, source_brand)
             mention.brand = result.brand
             mention.language = result.language
+            mention.complaint = result.complaint
+            mention.aspect = result.aspect
             mention.sentiment = result.sentiment
             mention.negative = result.negative
             mention.analyzed_at = now

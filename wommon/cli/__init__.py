@@ -1,6 +1,6 @@
 """The `wommon` command: a thin layer over the library; library errors become clear messages.
 
-The commands live in small modules by topic (service, tools, history, reports) and
+The commands live in small modules by topic (service, tools, history, reports, evaluate) and
 register themselves on `main`; this module holds what they share.
 """
 
@@ -71,4 +71,4 @@ def main(log_level: str, log_format: str) -> None:
     logs.setup(log_level, log_format)
 
 
-from wommon.cli import history, reports, service, tools  # noqa: E402, F401
+from wommon.cli import evaluate, history, reports, service, tools  # noqa: E402, F401

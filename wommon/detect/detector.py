@@ -161,6 +161,14 @@ def _review(
     mentions, sources = session.exec(
         select(func.count(), func.count(func.distinct(Mention.domain))).where(in_incident)
     ).one()
+    aspect = session.exec(
+        select(Mention.aspect)
+        .where(in_incident, col(Mention.aspect).is_not(None))
+        .group_by(col(Mention.aspect))
+        .order_by(func.count().desc(), col(Mention.aspect))
+        .limit(1)
+    ).first()
+    incident.aspect = aspect or incident.aspect
     recent, recent_sources = session.exec(
         select(func.count(), func.count(func.distinct(Mention.domain))).where(
             in_incident, col(Mention.published_at) >= since

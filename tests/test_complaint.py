@@ -1,0 +1,90 @@
+"""The complaint layer, aspects, and `wommon eval`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from wommon.analyze.aspects import aspect_of
+from wommon.analyze.complaint import complaint_score
+from wommon.cli import main
+from wommon.evaluation import binary_scores, three_class_scores
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Still waiting for my refund, third time I call", "en"),
+        ("My parcel never arrived and nobody answers", "en"),
+        ("I was charged twice for one order", "en"),
+        ("The app doesn't work since the update, please fix this", "en"),
+        ("Me colgaron el teléfono y sigo esperando el reembolso", "es"),
+        ("Me cobraron dos veces la factura, nadie contesta", "es"),
+    ],
+)
+def test_complaints_without_sentiment_words_are_caught(text: str, language: str) -> None:
+    score = complaint_score(text, language, 0.0)
+    assert score.probability >= 0.5, score
+    assert score.cues
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "sentiment"),
+    [
+        ("Thanks, the support team was great!", "en", 0.8),
+        ("How do I change my delivery address?", "en", 0.0),
+        ("Gracias, todo perfecto con el pedido", "es", 0.0),
+    ],
+)
+def test_praise_and_plain_questions_are_not_complaints(
+    text: str, language: str, sentiment: float
+) -> None:
+    assert complaint_score(text, language, sentiment).probability < 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "aspect"),
+    [
+        ("The order arrived late and the item was broken", "compliance"),
+        ("Waited on hold for two hours, no answer", "responsiveness"),
+        ("The agent was rude and hung up on me", "staff"),
+        ("They didn't listen and refused to make an exception", "empathy"),
+        ("The store was dirty and the queue endless", "tangibles"),
+        ("Me colgaron y el empleado fue muy grosero", "staff"),
+        ("Nice weather today", None),
+    ],
+)
+def test_aspects(text: str, aspect: str | None) -> None:
+    assert aspect_of(text) == aspect
+
+
+def test_scores() -> None:
+    s = binary_scores([True, True, False, False], [True, False, True, False])
+    assert (s.precision, s.recall, s.f1, s.macro_f1, s.n) == (0.5, 0.5, 0.5, 0.5, 4)
+    t = three_class_scores(["negative", "neutral", "positive"], ["negative", "neutral", "negative"])
+    assert t.f1 == pytest.approx(2 / 3) and t.macro_f1 == pytest.approx((2 / 3 + 1 + 0) / 3)
+
+
+def test_eval_command(tmp_path: Path) -> None:
+    data = tmp_path / "labelled.csv"
+    data.write_text(
+        "text,complaint\n"
+        '"Still waiting for my refund, third time I call",1\n'
+        '"My parcel never arrived and nobody answers",1\n'
+        '"Thanks, the support team was great!",0\n'
+        '"Lovely morning in the park",0\n'
+    )
+    result = CliRunner().invoke(main, ["eval", str(data), "--label-col", "complaint", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {
+        "precision": 1.0,
+        "recall": 1.0,
+        "f1": 1.0,
+        "macro_f1": 1.0,
+        "n": 4,
+    }
+    bad = CliRunner().invoke(main, ["eval", str(data), "--label-col", "label"])
+    assert bad.exit_code == 1 and "no column 'label'" in bad.output
