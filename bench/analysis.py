@@ -1,0 +1,113 @@
+"""Analysis benchmark: quality on the labelled sets and speed against VADER alone.
+
+Quality: `wommon eval`'s figures on complaints/dev.csv (negative experience vs rest),
+es_tweets/dev.csv (negative vs rest, and 3-class) and es_reviews/dev.csv (negative vs
+positive accuracy), with VADER compound < 0 (< -0.05 for 3 classes) as the baseline.
+Speed, one core, median of 3 runs, VADER alone in the same run as baseline: review-length
+(~200 characters) and blog-length (~2,000 characters) texts.
+
+    python bench/analysis.py [DATA_DIR]    # default ../shared/data
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from wommon.analyze.brands import BrandMatcher
+from wommon.analyze.pipeline import Analyzer
+from wommon.config import DetectSettings
+from wommon.evaluation import binary_scores, three_class_scores
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def main() -> None:
+    data = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+    )
+    if not data.is_dir():
+        print(f"skipped: no data folder at {data}")
+        return
+    analyzer = Analyzer(BrandMatcher(()), DetectSettings().negative_sentiment)
+    vader = SentimentIntensityAnalyzer()
+
+    def ours(texts: list[str]) -> list[object]:
+        return [analyzer.analyze_text("", t, require_brand=False) for t in texts]
+
+    complaints = rows(data / "complaints" / "dev.csv")
+    texts = [r["text"] for r in complaints]
+    gold = [r["complaint"] == "1" for r in complaints]
+    a = ours(texts)
+    s = binary_scores([x.negative for x in a], gold)  # type: ignore[attr-defined]
+    b = binary_scores([vader.polarity_scores(t)["compound"] < 0 for t in texts], gold)
+    print(
+        f"complaints/dev.csv ({len(texts)}): macro-F1 {s.macro_f1:.3f} (P {s.precision:.3f} R {s.recall:.3f}); VADER<0 {b.macro_f1:.3f}"
+    )
+
+    tweets = rows(data / "es_tweets" / "dev.csv")
+    texts = [r["text"] for r in tweets]
+    a = ours(texts)
+    neg = binary_scores([x.negative for x in a], [r["label"] == "negative" for r in tweets])  # type: ignore[attr-defined]
+    pred3 = [
+        "negative" if x.negative else "positive" if (x.sentiment or 0) >= 0.05 else "neutral"
+        for x in a
+    ]  # type: ignore[attr-defined]
+    three = three_class_scores(pred3, [r["label"] for r in tweets])
+    v3 = []
+    for t in texts:
+        c = vader.polarity_scores(t)["compound"]
+        v3.append("negative" if c <= -0.05 else "positive" if c >= 0.05 else "neutral")
+    vthree = three_class_scores(v3, [r["label"] for r in tweets])
+    print(
+        f"es_tweets/dev.csv ({len(texts)}): negative-vs-rest macro-F1 {neg.macro_f1:.3f}; 3-class macro-F1 {three.macro_f1:.3f}; VADER 3-class {vthree.macro_f1:.3f}"
+    )
+
+    reviews = [r for r in rows(data / "es_reviews" / "dev.csv") if r["label"] != "mixed"]
+    texts = [r["text"] for r in reviews]
+    a = ours(texts)
+    correct = sum(
+        x.negative == (r["label"] in ("neg", "strneg")) for x, r in zip(a, reviews, strict=True)
+    )  # type: ignore[attr-defined]
+    vcorrect = sum(
+        (vader.polarity_scores(t)["compound"] < 0) == (r["label"] in ("neg", "strneg"))
+        for t, r in zip(texts, reviews, strict=True)
+    )
+    print(
+        f"es_reviews/dev.csv ({len(texts)} non-mixed): negative-vs-positive accuracy {correct / len(texts):.3f}; VADER<0 {vcorrect / len(texts):.3f}"
+    )
+
+    review = "Ordered a phone from Acme two weeks ago and it still has not arrived. Support keeps saying tomorrow. Really disappointed."
+    blog = (review + " ") * 16
+    for name, text, n in (
+        ("review (~200 chars)", review[:200], 2000),
+        ("blog (~2,000 chars)", blog[:2000], 300),
+    ):
+        ours_rates, vader_rates = [], []
+        for _ in range(3):
+            started = time.perf_counter()
+            for _ in range(n):
+                analyzer.analyze_text("", text, require_brand=False)
+            ours_rates.append(n / (time.perf_counter() - started))
+            started = time.perf_counter()
+            for _ in range(n):
+                vader.polarity_scores(text)
+            vader_rates.append(n / (time.perf_counter() - started))
+        o, v = statistics.median(ours_rates), statistics.median(vader_rates)
+        print(f"speed, {name}: {o:.0f} mentions/s; VADER alone {v:.0f}/s; ratio {o / v:.2f}")
+
+
+if __name__ == "__main__":
+    main()
