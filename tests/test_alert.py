@@ -48,6 +48,8 @@ def payload(**kw: Any) -> dict[str, Any]:
         "growth": {"hour": 2, "day": 3},
         "languages": ["en", "es"],
         "forecast_size": 240.0,
+        "p_viral": 0.55,
+        "surprise": 3.0,
         "forecast_threshold_at": (START + timedelta(hours=5)).isoformat(),
         "first_seen": START.isoformat(),
         "last_seen": (START + timedelta(hours=2)).isoformat(),
@@ -135,7 +137,8 @@ def test_message_tells_the_story_and_escapes_feed_text() -> None:
         "compliance",
         "3 mentions, 3 independent sources",
         "+2 in the last hour",
-        "about 240 mentions",
+        "at least 240 mentions (7 in 10), 55% chance of going viral",
+        "once in 1,000 for this brand",
         "en, es",
     ):
         assert expected in fields

@@ -136,9 +136,13 @@ class DetectSettings(_Section):
     window_hours: float = Field(defaults.DETECT_WINDOW_HOURS, gt=0)
     min_mentions: int = Field(defaults.DETECT_MIN_MENTIONS, ge=1)
     min_sources: int = Field(defaults.DETECT_MIN_SOURCES, ge=1)
+    viral_mentions: int = Field(defaults.DETECT_VIRAL_MENTIONS, ge=2)
+    alert_confidence: float = Field(defaults.DETECT_ALERT_CONFIDENCE, gt=0, le=1)
     similarity: float = Field(defaults.DETECT_SIMILARITY, gt=0, le=1)
+    semantic_similarity: float = Field(defaults.DETECT_SEMANTIC_SIMILARITY, gt=0, le=1)
     update_step: int = Field(defaults.DETECT_UPDATE_STEP, ge=1)
     cooldown_hours: float = Field(defaults.DETECT_COOLDOWN_HOURS, gt=0)
+    reopen_days: float = Field(defaults.DETECT_REOPEN_DAYS, ge=0)
 
 
 Severity = Literal["low", "medium", "high"]

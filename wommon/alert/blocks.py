@@ -65,6 +65,7 @@ def incident_blocks(payload: dict[str, Any], kind: str, *, buttons: bool) -> lis
         f"*Voices*\n{payload['mentions']} mentions, {payload['sources']} independent sources",
         f"*Growth*\n{escape(render.growth(payload))}",
         f"*Forecast*\n{escape(render.forecast(payload))}",
+        *([f"*Unusual*\n{escape(u)}"] if (u := render.unusual(payload)) else []),
         f"*Languages*\n{escape(', '.join(payload.get('languages') or []) or 'unknown')}",
     ]
     blocks: list[Block] = [
@@ -113,8 +114,9 @@ def thread_text(payload: dict[str, Any], kind: str) -> str:
     if kind == "action":
         return clip(escape(render.handled(payload) or "Updated"), FALLBACK_CHARS)
     lines = [f"*{render.TITLES.get(kind, 'Update')}*: {escape(render.facts(payload))}"]
-    if kind == "update":
+    if kind in ("update", "escalate", "reopen"):
         lines.append(escape(render.growth(payload)))
+        lines.append(escape(f"Forecast: {render.forecast(payload)}"))
         for ex in render.excerpts(payload)[:1]:
             title = escape(clip(" ".join((ex.get("title") or "").split()), 300))
             lines.append(f"> {title} {_link(ex.get('url'), ex.get('domain') or '')}")

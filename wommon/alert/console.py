@@ -25,6 +25,8 @@ class ConsoleNotifier:
             ]
         else:
             lines = [f"[wommon] {render.headline(p, alert.kind)}", f"  {render.facts(p)}"]
+            if alert.kind != "resolve":
+                lines.append(f"  forecast: {render.forecast(p)}")
             for ex in render.excerpts(p):
                 where = ex.get("url") or ex.get("domain") or ""
                 quote = (ex.get("title") or ex.get("text") or "").replace("\n", " ")

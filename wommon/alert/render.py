@@ -9,6 +9,8 @@ from typing import Any
 TITLES = {
     "open": "Negative story spreading",
     "update": "Story still growing",
+    "escalate": "Story escalating",
+    "reopen": "Story is back",
     "resolve": "Story has gone quiet",
     "action": "Incident updated",
 }
@@ -43,12 +45,26 @@ def growth(payload: dict[str, Any]) -> str:
 
 
 def forecast(payload: dict[str, Any]) -> str:
+    """ "at least 40 mentions (7 in 10), 55% chance of going viral (30) by 21:00 UTC"."""
     size = payload.get("forecast_size")
     if size is None:
         return "not enough data yet"
+    text = f"at least {size:.0f} mentions (7 in 10)"
+    chance = payload.get("p_viral")
+    if chance is not None:
+        text += f", {chance:.0%} chance of going viral"
     when = payload.get("forecast_threshold_at")
-    reach = f", viral threshold by {when[:16].replace('T', ' ')} UTC" if when else ""
-    return f"about {size:.0f} mentions{reach}"
+    if when:
+        text += f", viral by {when[:16].replace('T', ' ')} UTC at this pace"
+    return text
+
+
+def unusual(payload: dict[str, Any]) -> str | None:
+    """How rare the brand's last hour is against its usual rate, when it is rare."""
+    level = payload.get("surprise")
+    if level is None or level < 2:
+        return None
+    return f"an hour like this comes about once in {10 ** min(level, 12):,.0f} for this brand"
 
 
 def handled(payload: dict[str, Any]) -> str | None:

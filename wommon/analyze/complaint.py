@@ -117,7 +117,9 @@ def _compile(table: list[tuple[float, str]]) -> list[tuple[float, re.Pattern[str
     return [(w, re.compile(p)) for w, p in table]
 
 
-_PATTERNS = {"en": _compile(_EN), "es": _compile(_ES)}
+# Both languages for every text: people switch between them mid-post ("Acme me colgó
+# again, third time I call"), and neither table fires on the other language's words.
+_PATTERNS = _compile(_EN) + _compile(_ES)
 _SOFT = _compile(_SOFTEN)
 
 
@@ -127,13 +129,12 @@ class ComplaintScore:
     cues: tuple[str, ...]
 
 
-def complaint_score(text: str, language: str | None, sentiment: float) -> ComplaintScore:
+def complaint_score(text: str, sentiment: float) -> ComplaintScore:
     """Probability that `text` reports a bad experience, and the cues that said so."""
     folded = fold(text).replace("\u2019", "'")
-    tables = _PATTERNS.get(language or "", _PATTERNS["en"] + _PATTERNS["es"])
     total = _BIAS + _VADER_WEIGHT * sentiment
     cues = []
-    for weight, pattern in tables:
+    for weight, pattern in _PATTERNS:
         match = pattern.search(folded)
         if match:
             total += weight

@@ -64,7 +64,7 @@ class Analyzer:
         about = self._about(title, text, brand)
         sentiment = self._scorer.score(about) if language == "en" else None
         joined = " ".join(about)
-        complaint = complaint_score(joined, language, sentiment or 0.0).probability
+        complaint = complaint_score(joined, sentiment or 0.0).probability
         bad = complaint >= COMPLAINT_THRESHOLD or (
             sentiment is not None and sentiment <= self._clearly_negative
         )

@@ -1,20 +1,29 @@
 """The detection step: analysed mentions -> incidents -> decisions -> outbox rows.
 
 One transaction per run: mentions are marked detected, incidents updated and alerts queued
-together, so a crash repeats the whole step rather than half of it.
+together, so a crash repeats the whole step rather than half of it. Each mention updates
+its incident's figures incrementally (the spread model's state lives on the row), so a run
+costs what its new mentions cost, not what the open stories hold.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from wommon.collect.entry import canonical_url
 from wommon.config import BrandSettings, DetectSettings
-from wommon.detect.cluster import OpenIncident, assign, key_terms, terms
+from wommon.detect import embed
+from wommon.detect.baseline import Surprise, expected_rate, hour_of, surprise
+from wommon.detect.cluster import Story, StoryIndex, key_terms, running_mean, terms
 from wommon.detect.incidents import (
     GROUPING_STATES,
     OPEN_STATES,
@@ -22,14 +31,18 @@ from wommon.detect.incidents import (
     IncidentFigures,
     State,
     decide,
-    severity,
 )
 from wommon.detect.payload import incident_payload
+from wommon.detect.spread import SpreadState, observe, outlook
 from wommon.store.db import transaction
-from wommon.store.models import Incident, Mention
+from wommon.store.models import BrandHour, Incident, Mention, Source
 from wommon.store.outbox import enqueue
 
-EXCERPTS = 3
+log = logging.getLogger("wommon.detect")
+
+# A second post by a site or author already heard in the incident is not a new voice.
+SAME_SITE_WEIGHT = 0.5
+SAME_AUTHOR_WEIGHT = 0.1
 
 
 @dataclass(frozen=True)
@@ -55,7 +68,10 @@ def detect_pending(
     recorded as "suppressed" unless `alert` asks for them to be sent."""
     brand_words = {b.name: [w for t in b.terms for w in t.split()] for b in brands}
     with transaction(engine) as session:
-        query = select(Mention).where(
+        query = select(Mention, Source.weight).join(
+            Source, col(Source.id) == col(Mention.source_id)
+        )
+        query = query.where(
             col(Mention.analyzed_at).is_not(None),
             col(Mention.detected_at).is_(None),
             col(Mention.historical).is_(historical),
@@ -65,71 +81,138 @@ def detect_pending(
         pending = session.exec(
             query.order_by(col(Mention.published_at), col(Mention.id)).limit(limit)
         ).all()
-        open_incidents = {
-            inc.id: inc
-            for inc in session.exec(
-                select(Incident).where(
-                    col(Incident.state).in_(GROUPING_STATES),
-                    col(Incident.historical).is_(historical),
-                )
-            )
-        }
-        candidates = [_candidate(session, inc) for inc in open_incidents.values()]
+        grouping = _grouping(session, cfg, now, historical)
+        index = StoryIndex(
+            (_story(inc) for inc in grouping.values()),
+            similarity=cfg.similarity,
+            semantic=cfg.semantic_similarity,
+        )
+        relevant = [(m, w) for m, w in pending if m.negative and m.brand]
+        vectors = embed.embed([f"{m.title}\n{m.text}" for m, _ in relevant])
+        touched: dict[int, Incident] = {}
+        hours: set[tuple[str, datetime]] = set()
         opened = 0
-        for mention in pending:
+        for mention, _ in pending:
             mention.detected_at = now
             session.add(mention)
-            if not (mention.negative and mention.brand):
-                continue
-            counts = terms(f"{mention.title}\n{mention.text}", brand_words.get(mention.brand, ()))
-            words = frozenset(key_terms(counts))
-            match = assign(mention.brand, words, mention.fingerprint, candidates, cfg.similarity)
-            if match is None:
+        for (mention, weight), vector in zip(relevant, vectors, strict=True):
+            assert mention.brand is not None
+            text = f"{mention.title}\n{mention.text}"
+            words = frozenset(key_terms(terms(text, brand_words.get(mention.brand, ()))))
+            incident, copy = _existing(session, mention, grouping, index, words, vector)
+            if incident is None:
                 incident = _open(session, mention, words, now, historical)
+                grouping[incident.id or 0] = incident
+                index.add(_story(incident))
                 opened += 1
-                open_incidents[incident.id] = incident
-                assert incident.id is not None
-                candidates.append(
-                    OpenIncident(incident.id, mention.brand, words, _fps(mention.fingerprint))
-                )
-            else:
-                incident = open_incidents[match.id]
-                candidates[candidates.index(match)] = OpenIncident(
-                    match.id,
-                    match.brand,
-                    match.key_terms,
-                    match.fingerprints | _fps(mention.fingerprint),
-                )
+            new_site, novelty = _novelty(session, incident, mention)
+            voice = 0.0 if copy else weight * novelty
+            centroid = _join(incident, mention, voice, new_site and not copy, vector)
+            index.move(incident.brand, incident.id or 0, centroid)
             mention.incident_id = incident.id
-            incident.last_seen = max(incident.last_seen, mention.published_at)
-            incident.first_seen = min(incident.first_seen, mention.published_at)
-        session.flush()
+            session.add(mention)
+            session.flush()
+            touched[incident.id or 0] = incident
+            hours.add((mention.brand, hour_of(mention.published_at)))
+        surprises = _recount(session, hours, now)
         status = "suppressed" if historical and not alert else "pending"
-        queued = sum(
-            _review(session, inc, cfg, now, status)
-            for inc in open_incidents.values()
-            if inc.state in OPEN_STATES
-        )
+        queued = 0
+        for incident in grouping.values():
+            if incident.state not in OPEN_STATES:
+                continue
+            fresh = incident.id in touched
+            if fresh:
+                _refresh_aspect(session, incident)
+                found = surprises.get(incident.brand)
+                incident.surprise = found.level if found else incident.surprise
+            queued += _review(session, incident, cfg, now, status, fresh)
         return DetectReport(mentions=len(pending), incidents_opened=opened, alerts_queued=queued)
 
 
-def _fps(fingerprint: str | None) -> frozenset[str]:
-    return frozenset([fingerprint]) if fingerprint else frozenset()
-
-
-def _candidate(session: Session, incident: Incident) -> OpenIncident:
-    assert incident.id is not None
-    fingerprints = session.exec(
-        select(Mention.fingerprint).where(
-            Mention.incident_id == incident.id, col(Mention.fingerprint).is_not(None)
+def _grouping(
+    session: Session, cfg: DetectSettings, now: datetime, historical: bool
+) -> dict[int, Incident]:
+    """Incidents a new mention may join: open or dismissed ones, and resolved ones recent
+    enough to re-open."""
+    reopen_after = now - timedelta(days=cfg.reopen_days)
+    rows = session.exec(
+        select(Incident).where(
+            col(Incident.historical).is_(historical),
+            or_(
+                col(Incident.state).in_(GROUPING_STATES),
+                (col(Incident.state) == State.RESOLVED) & (col(Incident.last_seen) >= reopen_after),
+            ),
         )
-    ).all()
-    return OpenIncident(
-        incident.id,
+    )
+    return {inc.id or 0: inc for inc in rows}
+
+
+def _story(incident: Incident) -> Story:
+    return Story(
+        incident.id or 0,
         incident.brand,
         frozenset(incident.key_terms.split()),
-        frozenset(fp for fp in fingerprints if fp),
+        embed.from_bytes(incident.centroid),
     )
+
+
+def _existing(
+    session: Session,
+    mention: Mention,
+    grouping: dict[int, Incident],
+    index: StoryIndex,
+    words: frozenset[str],
+    vector: embed.Vector,
+) -> tuple[Incident | None, bool]:
+    """The incident `mention` joins, and whether it is a copy of a mention already there.
+
+    A copy of a mention (same fingerprint) and a post linking to one join its incident
+    first; otherwise the story index decides by words and meaning."""
+    ids = [i for i, inc in grouping.items() if inc.brand == mention.brand]
+    if not ids:
+        return None, False
+    if mention.fingerprint:
+        found = session.exec(
+            select(Mention.incident_id).where(
+                Mention.fingerprint == mention.fingerprint,
+                col(Mention.incident_id).in_(ids),
+                Mention.id != mention.id,
+            )
+        ).first()
+        if found is not None:
+            return grouping[found], True
+    linked = [canonical_url(u) for u in json.loads(mention.links or "[]")][:50]
+    if linked:
+        found = session.exec(
+            select(Mention.incident_id).where(
+                col(Mention.uid).in_(linked), col(Mention.incident_id).in_(ids)
+            )
+        ).first()
+        if found is not None:
+            return grouping[found], False
+    match = index.match(mention.brand or "", words, vector)
+    return (grouping[match.incident_id], False) if match else (None, False)
+
+
+def _novelty(session: Session, incident: Incident, mention: Mention) -> tuple[bool, float]:
+    """Whether the mention's site is new to the incident, and how new its voice is: 1 for
+    a site not heard before, less for another author on a site heard already, least for an
+    author repeating themselves. (One name on two sites is two people until shown
+    otherwise: "admin" writes half the blogs.)"""
+
+    def heard(*conditions: Any) -> bool:
+        found = session.exec(
+            select(Mention.id)
+            .where(Mention.incident_id == incident.id, Mention.id != mention.id, *conditions)
+            .limit(1)
+        ).first()
+        return found is not None
+
+    if mention.domain and not heard(Mention.domain == mention.domain):
+        return True, 1.0
+    if mention.author and heard(Mention.domain == mention.domain, Mention.author == mention.author):
+        return False, SAME_AUTHOR_WEIGHT
+    return False, SAME_SITE_WEIGHT
 
 
 def _open(
@@ -151,53 +234,110 @@ def _open(
     return incident
 
 
-def _review(
-    session: Session, incident: Incident, cfg: DetectSettings, now: datetime, status: str
-) -> int:
-    """Refresh an incident's figures, apply the decision, queue its alert. 1 if queued."""
-    assert incident.id is not None
-    since = now - timedelta(hours=cfg.window_hours)
-    in_incident = col(Mention.incident_id) == incident.id
-    mentions, sources = session.exec(
-        select(func.count(), func.count(func.distinct(Mention.domain))).where(in_incident)
-    ).one()
+def _join(
+    incident: Incident, mention: Mention, voice: float, new_site: bool, vector: embed.Vector
+) -> embed.Vector:
+    """Count `mention` into its incident: size, voices, spread; returns the new centroid."""
+    state = observe(SpreadState.from_json(incident.spread), mention.published_at, voice)
+    centroid = running_mean(embed.from_bytes(incident.centroid), incident.mentions, vector)
+    incident.centroid = embed.to_bytes(centroid)
+    incident.spread = state.to_json()
+    incident.mentions += 1
+    incident.voices = round(incident.voices + voice, 6)
+    incident.sources += int(new_site)
+    incident.last_seen = max(incident.last_seen, mention.published_at)
+    incident.first_seen = min(incident.first_seen, mention.published_at)
+    if incident.state == State.RESOLVED:
+        log.debug("incident re-opened incident=%s brand=%s", incident.id, incident.brand)
+        incident.state = State.WATCHING
+    return centroid
+
+
+def _recount(
+    session: Session, hours: Iterable[tuple[str, datetime]], now: datetime
+) -> dict[str, Surprise]:
+    """Recount the brand-hours detection touched, and say how unusual each brand's
+    latest hour is against its baseline."""
+    latest: dict[str, datetime] = {}
+    for brand, hour in hours:
+        count = session.exec(
+            select(func.count()).where(
+                Mention.brand == brand,
+                col(Mention.negative).is_(True),
+                col(Mention.published_at) >= hour,
+                col(Mention.published_at) < hour + timedelta(hours=1),
+            )
+        ).one()
+        row = session.exec(
+            select(BrandHour).where(BrandHour.brand == brand, BrandHour.hour == hour)
+        ).first()
+        row = row or BrandHour(brand=brand, hour=hour)
+        row.negative = int(count)
+        session.add(row)
+        latest[brand] = max(latest.get(brand, hour), hour)
+    session.flush()
+    found = {}
+    for brand, hour in latest.items():
+        current = hour_of(min(hour, now))
+        since = current - timedelta(weeks=5)
+        counts = {
+            h: n
+            for h, n in session.exec(
+                select(BrandHour.hour, BrandHour.negative).where(
+                    BrandHour.brand == brand, col(BrandHour.hour) >= since
+                )
+            )
+        }
+        found[brand] = surprise(counts.get(current, 0), expected_rate(counts, current))
+    return found
+
+
+def _refresh_aspect(session: Session, incident: Incident) -> None:
     aspect = session.exec(
         select(Mention.aspect)
-        .where(in_incident, col(Mention.aspect).is_not(None))
+        .where(Mention.incident_id == incident.id, col(Mention.aspect).is_not(None))
         .group_by(col(Mention.aspect))
         .order_by(func.count().desc(), col(Mention.aspect))
         .limit(1)
     ).first()
     incident.aspect = aspect or incident.aspect
-    recent, recent_sources = session.exec(
-        select(func.count(), func.count(func.distinct(Mention.domain))).where(
-            in_incident, col(Mention.published_at) >= since
-        )
-    ).one()
+
+
+def _review(
+    session: Session,
+    incident: Incident,
+    cfg: DetectSettings,
+    now: datetime,
+    status: str,
+    fresh: bool,
+) -> int:
+    """Refresh an incident's forecast, apply the decision, queue its alert. 1 if queued."""
+    assert incident.id is not None
+    seen = outlook(SpreadState.from_json(incident.spread), now, cfg.viral_mentions)
     figures = IncidentFigures(
         state=State(incident.state),
-        mentions=mentions,
-        sources=sources,
-        recent_mentions=recent,
-        recent_sources=recent_sources,
+        mentions=incident.mentions,
+        sources=incident.sources,
+        p_viral=seen.p_viral,
+        forecast_size=seen.size,
         alerted_mentions=incident.alerted_mentions,
+        alerted_severity=incident.alerted_severity,
         last_seen=incident.last_seen,
         snoozed=incident.snoozed_until is not None and incident.snoozed_until > now,
     )
     decision = decide(figures, now, cfg)
-    changed = (incident.mentions, incident.sources, incident.state) != (
-        mentions,
-        sources,
-        decision.state,
-    )
-    incident.mentions, incident.sources = mentions, sources
-    incident.state = decision.state
-    incident.severity = severity(sources, cfg.min_sources)
-    if changed:
+    if fresh or decision.state != incident.state or decision.notify is not None:
         incident.updated_at = now
+    incident.state = decision.state
+    incident.severity = decision.severity
+    incident.p_viral = round(seen.p_viral, 4)
+    incident.forecast_size = round(seen.size, 1)
+    incident.forecast_threshold_at = seen.threshold_at
     queued = 0
     if decision.notify is not None:
-        incident.alerted_mentions = mentions
+        if decision.notify.value != "resolve":
+            incident.alerted_mentions = incident.mentions
+            incident.alerted_severity = decision.severity
         queued = int(
             enqueue(
                 session,
@@ -216,6 +356,9 @@ def _review(
 
 
 def _key(incident: Incident, decision: Decision) -> str:
-    if decision.notify is not None and decision.notify.value == "update":
-        return f"incident-{incident.id}-update-{incident.mentions}"
-    return f"incident-{incident.id}-{decision.notify}"
+    """One outbox key per thing worth saying: a second open or resolve of one incident
+    (after a re-open) has a key of its own, a repeat of the same decision does not."""
+    kind = decision.notify.value if decision.notify else "none"
+    if kind in ("update", "escalate", "reopen", "resolve"):
+        return f"incident-{incident.id}-{kind}-{incident.mentions}"
+    return f"incident-{incident.id}-{kind}"

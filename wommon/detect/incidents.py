@@ -1,9 +1,12 @@
 """The decision to alert: a pure function of an incident's figures and `now`.
 
-This first rule alerts when enough negative mentions from enough independent domains arrive
-within the window; the spread model replaces it behind the same `decide` signature.
-Hysteresis: an alerting incident cools after a quiet spell and resolves only after twice
-that, so a story that pauses overnight keeps its one thread.
+An incident alerts when the spread model gives it at least `alert_confidence` of reaching
+`viral_mentions`, and it already has `min_mentions` from `min_sources` different sites:
+one grumpy review, however angry, is not a spreading story. After that it speaks only when
+something changed: it escalates when its severity rises, updates when it grew by
+`update_step` mentions, cools after `cooldown_hours` of quiet and resolves after twice that
+(hysteresis: a story that pauses overnight keeps its one thread). A resolved story that
+comes back re-opens, in the same thread.
 """
 
 from __future__ import annotations
@@ -31,17 +34,25 @@ GROUPING_STATES = (*OPEN_STATES, State.DISMISSED)
 class Notify(StrEnum):
     OPEN = "open"
     UPDATE = "update"
+    ESCALATE = "escalate"
+    REOPEN = "reopen"
     RESOLVE = "resolve"
+
+
+SEVERITIES = ("low", "medium", "high")
 
 
 @dataclass(frozen=True)
 class IncidentFigures:
     state: State
     mentions: int
+    # Distinct sites the story was told on.
     sources: int
-    recent_mentions: int
-    recent_sources: int
+    p_viral: float
+    forecast_size: float
     alerted_mentions: int
+    # The severity of the last alert, None when it never alerted.
+    alerted_severity: str | None
     last_seen: datetime
     snoozed: bool = False
 
@@ -49,13 +60,16 @@ class IncidentFigures:
 @dataclass(frozen=True)
 class Decision:
     state: State
+    severity: str
     notify: Notify | None = None
 
 
-def severity(sources: int, min_sources: int) -> str:
-    if sources >= 5 * min_sources:
+def severity(fig: IncidentFigures, cfg: DetectSettings) -> str:
+    """high: viral already, or almost surely on its way; medium: likely to be;
+    low: a story being watched."""
+    if fig.mentions >= cfg.viral_mentions or fig.p_viral >= 0.9:
         return "high"
-    if sources >= 2 * min_sources:
+    if fig.p_viral >= cfg.alert_confidence or fig.forecast_size >= cfg.viral_mentions / 2:
         return "medium"
     return "low"
 
@@ -64,31 +78,38 @@ def decide(fig: IncidentFigures, now: datetime, cfg: DetectSettings) -> Decision
     """The incident's next state, and what to say about it. A snoozed incident changes
     state as usual but says nothing until the snooze ends (it still says when it is over)."""
     decision = _decide(fig, now, cfg)
-    if fig.snoozed and decision.notify in (Notify.OPEN, Notify.UPDATE):
-        return Decision(decision.state)
+    if fig.snoozed and decision.notify not in (None, Notify.RESOLVE):
+        return Decision(decision.state, decision.severity)
     return decision
+
+
+def _alertable(fig: IncidentFigures, cfg: DetectSettings) -> bool:
+    return (
+        fig.mentions >= cfg.min_mentions
+        and fig.sources >= cfg.min_sources
+        and fig.p_viral >= cfg.alert_confidence
+    )
 
 
 def _decide(fig: IncidentFigures, now: datetime, cfg: DetectSettings) -> Decision:
     quiet = now - fig.last_seen
     cooldown = timedelta(hours=cfg.cooldown_hours)
-    grown = fig.mentions - fig.alerted_mentions >= cfg.update_step
+    level = severity(fig, cfg)
     if fig.state == State.WATCHING:
-        if fig.recent_mentions >= cfg.min_mentions and fig.recent_sources >= cfg.min_sources:
-            return Decision(State.ALERTING, Notify.OPEN)
+        if _alertable(fig, cfg):
+            again = fig.alerted_severity is not None
+            return Decision(State.ALERTING, level, Notify.REOPEN if again else Notify.OPEN)
         if quiet >= 2 * cooldown:
-            return Decision(State.RESOLVED)
-        return Decision(State.WATCHING)
-    if fig.state == State.ALERTING:
-        if grown:
-            return Decision(State.ALERTING, Notify.UPDATE)
-        if quiet >= cooldown:
-            return Decision(State.COOLING)
-        return Decision(State.ALERTING)
-    if fig.state == State.COOLING:
+            return Decision(State.RESOLVED, level)
+        return Decision(State.WATCHING, level)
+    if fig.state in (State.ALERTING, State.COOLING):
+        rank = SEVERITIES.index
+        if fig.alerted_severity is not None and rank(level) > rank(fig.alerted_severity):
+            return Decision(State.ALERTING, level, Notify.ESCALATE)
+        grown = fig.mentions - fig.alerted_mentions >= cfg.update_step
         if quiet < cooldown:
-            return Decision(State.ALERTING, Notify.UPDATE if grown else None)
+            return Decision(State.ALERTING, level, Notify.UPDATE if grown else None)
         if quiet >= 2 * cooldown:
-            return Decision(State.RESOLVED, Notify.RESOLVE)
-        return Decision(State.COOLING)
-    return Decision(fig.state)
+            return Decision(State.RESOLVED, level, Notify.RESOLVE)
+        return Decision(State.COOLING, level)
+    return Decision(fig.state, level)

@@ -53,6 +53,9 @@ def incident_payload(
         "sources": incident.sources,
         "growth": {"hour": since(1), "day": since(24)},
         "languages": languages,
+        "voices": round(incident.voices, 1),
+        "p_viral": incident.p_viral,
+        "surprise": incident.surprise,
         "forecast_size": incident.forecast_size,
         "forecast_threshold_at": (
             incident.forecast_threshold_at.isoformat() if incident.forecast_threshold_at else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from wommon.store.types import UTCDateTime
@@ -47,6 +47,12 @@ class Mention(SQLModel, table=True):
         UniqueConstraint("source_id", "uid", name="uq_mention_source_uid"),
         Index("ix_mention_pending_analysis", "analyzed_at"),
         Index("ix_mention_pending_detection", "detected_at"),
+        # Grouping: copies by fingerprint, posts linking to a mention by its uid, and
+        # whether a site or author already spoke in an incident.
+        Index("ix_mention_fingerprint", "fingerprint"),
+        Index("ix_mention_uid", "uid"),
+        Index("ix_mention_incident_domain", "incident_id", "domain"),
+        Index("ix_mention_incident_author", "incident_id", "author"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -86,11 +92,21 @@ class Incident(SQLModel, table=True):
     last_seen: datetime = Field(sa_column=_dt(nullable=False))
     mentions: int = 0
     sources: int = 0
+    # Independent voices: sites and authors weighted by source, repeats discounted.
+    voices: float = 0.0
     state: str = Field(default="watching", max_length=16)
     severity: str = Field(default="low", max_length=16)
     alerted_mentions: int = 0
+    alerted_severity: str | None = Field(default=None, max_length=16)
+    # The spread model's state (detect/spread.py) and its latest word.
+    spread: str | None = Field(default=None, sa_type=Text)
     forecast_size: float | None = None
     forecast_threshold_at: datetime | None = Field(default=None, sa_column=_dt())
+    p_viral: float | None = None
+    # How unusual the brand's last hour was against its baseline (-log10 p).
+    surprise: float | None = None
+    # Mean multilingual embedding of the incident's mentions, half precision.
+    centroid: bytes | None = Field(default=None, sa_type=LargeBinary)
     historical: bool = False
     slack_channel: str | None = Field(default=None, max_length=200)
     slack_ts: str | None = Field(default=None, max_length=64)
@@ -124,3 +140,17 @@ class Outbox(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=200)
     slack_ts: str | None = Field(default=None, max_length=64)
     last_error: str | None = Field(default=None, sa_type=Text)
+
+
+class BrandHour(SQLModel, table=True):
+    """Negative mentions of a brand per UTC hour: the history its baseline is learnt
+    from. Recounted from the mentions for every hour detection touches, so re-running
+    detection or re-scoring history never counts a mention twice."""
+
+    __tablename__ = "brand_hour"
+    __table_args__ = (UniqueConstraint("brand", "hour", name="uq_brand_hour"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand: str = Field(max_length=200)
+    hour: datetime = Field(sa_column=_dt(nullable=False))
+    negative: int = 0

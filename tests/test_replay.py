@@ -1,0 +1,93 @@
+"""`wommon replay`: real analysis and detection over cascades, scored beside two rules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from wommon.cli import main
+from wommon.replay import Cascade, read_cascades, score
+
+T0 = 1_500_000_000
+
+
+def _write(path: Path, stories: dict[str, tuple[str, list[int]]]) -> Path:
+    lines = ["story,title,share_unix_s"]
+    for story, (title, shares) in stories.items():
+        lines.append(f'{story},"{title}",{" ".join(map(str, shares))}')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_replay_flags_the_stories_that_spread_and_keeps_overlapping_ones_apart(
+    tmp_path: Path,
+) -> None:
+    """Two stories go viral at the same time (40 shares each, within hours); two stay small.
+    Each viral one is flagged while small, on its own incident."""
+    burst = [T0 + 60 * i for i in range(40)]
+    cascades = _write(
+        tmp_path / "c.csv",
+        {
+            "roaming": ("Roaming fees billed in France after the plan change", burst),
+            "router": ("Fibre router bricked by the firmware update", [t + 30 for t in burst]),
+            "parking": (
+                "Parking lot of the downtown store closed",
+                [T0 + 86400 * d for d in range(3)],
+            ),
+            "invoice": ("Invoice sent in the wrong currency", [T0 + 3600, T0 + 90000]),
+        },
+    )
+    result = CliRunner().invoke(main, ["replay", str(cascades), "--viral", "20", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert set(figures) == {"detector", "huginn", "spike"}
+    detector = figures["detector"]
+    assert detector["recall"] == 1.0 and detector["precision"] == 1.0
+    assert detector["alerts"] == 2
+    assert detector["share_at_alert"] <= 0.2
+    assert detector["forecast_rel_error"] is not None
+    for rule in ("huginn", "spike"):
+        assert set(figures[rule]) == set(detector)
+    table = CliRunner().invoke(main, ["replay", str(cascades), "--viral", "20"])
+    assert table.exit_code == 0 and "detector" in table.output and "mentions/s" in table.output
+
+
+def test_scores_count_each_story_by_its_first_alert() -> None:
+    from datetime import UTC, datetime
+
+    def at(t: int) -> datetime:
+        return datetime.fromtimestamp(t, UTC)
+
+    viral = Cascade("v", "v", tuple(range(T0, T0 + 100)))
+    late = Cascade("l", "l", tuple(range(T0, T0 + 100)))
+    small = Cascade("s", "s", (T0, T0 + 1))
+    middling = Cascade("m", "m", tuple(range(T0, T0 + 50)))
+    s = score(
+        [viral, late, small, middling],
+        {"v": at(T0 + 9), "l": at(T0 + 60), "s": at(T0), "m": at(T0)},
+        100,
+    )
+    assert s.recall == 0.5  # "l" was flagged after it had 61% of its size
+    assert s.precision == 2 / 3  # "m" (between 25 and 100) counts neither way
+    assert s.share_at_alert == (0.1 + 0.61) / 2
+
+
+def test_a_bad_cascades_file_names_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("story,title,share_unix_s\na,A,1 2 3\nb,B,1 x 3\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["replay", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:3: share_unix_s must be Unix seconds" in result.output
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("id,times\n1,2\n", encoding="utf-8")
+    assert (
+        "missing column(s) share_unix_s, story, title"
+        in CliRunner().invoke(main, ["replay", str(wrong)]).output
+    )
+    assert read_cascades(_write(tmp_path / "ok.csv", {"a": ("A", [3, 1, 2])}))[0].shares == (
+        1,
+        2,
+        3,
+    )

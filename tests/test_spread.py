@@ -1,0 +1,87 @@
+"""The spread model, the brand baseline and the two yardstick rules: pure functions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import START
+from wommon.anchors import huginn_peaks, spike_alerts
+from wommon.detect.baseline import COLD_RATE_PER_HOUR, expected_rate, surprise
+from wommon.detect.spread import SpreadState, decay, observe, outlook
+
+
+def _state(minutes: list[int]) -> SpreadState:
+    state = SpreadState()
+    for m in minutes:
+        state = observe(state, START + timedelta(minutes=m))
+    return state
+
+
+def test_a_burst_is_more_likely_viral_than_the_same_mentions_spread_out() -> None:
+    now = START + timedelta(hours=48)
+    burst = outlook(_state([2880 - 5 * i for i in range(10)]), now, 50)
+    slow = outlook(_state([2880 - 300 * i for i in range(10)]), now, 50)
+    assert burst.p_viral > slow.p_viral
+    assert burst.size > slow.size >= 10
+    assert burst.threshold_at is not None and burst.threshold_at > now
+
+
+def test_a_story_that_went_quiet_fades() -> None:
+    state = _state([0, 5, 10, 15])
+    soon = outlook(state, START + timedelta(hours=1), 30)
+    later = outlook(state, START + timedelta(days=60), 30)
+    assert later.p_viral < soon.p_viral and later.pending < soon.pending
+    assert later.size == pytest.approx(4, abs=0.5)
+
+
+def test_viral_already_is_certain() -> None:
+    state = _state(list(range(30)))
+    assert outlook(state, START + timedelta(hours=1), 30).p_viral == 1.0
+
+
+def test_order_of_arrival_does_not_matter_and_state_round_trips() -> None:
+    ordered = _state([0, 30, 60])
+    shuffled = _state([60, 0, 30])
+    now = START + timedelta(hours=3)
+    a, b = decay(ordered, now), decay(shuffled, now)
+    assert a.traces == pytest.approx(b.traces)
+    back = SpreadState.from_json(a.to_json())
+    assert (back.mentions, back.at) == (3, now) and back.traces == pytest.approx(a.traces)
+    assert SpreadState.from_json(None) == SpreadState()
+
+
+def test_a_repeated_voice_adds_less_spread() -> None:
+    now = START + timedelta(hours=1)
+    three_sites = outlook(_state([0, 10, 20]), now, 30)
+    one_site = SpreadState()
+    for m, w in ((0, 1.0), (10, 0.1), (20, 0.1)):
+        one_site = observe(one_site, START + timedelta(minutes=m), w)
+    assert outlook(one_site, now, 30).p_viral < three_sites.p_viral
+
+
+def test_baseline_follows_the_weekly_rhythm_and_ignores_a_past_incident() -> None:
+    monday_9 = START.replace(hour=9)
+    counts = {}
+    for day in range(35):
+        for hour in range(24):
+            moment = monday_9.replace(hour=0) - timedelta(days=35 - day) + timedelta(hours=hour)
+            counts[moment] = 6 if hour == 9 else 1
+    # A past incident: 200 mentions in one hour, two weeks ago.
+    counts[monday_9 - timedelta(days=14, hours=3)] = 200
+    assert expected_rate(counts, monday_9) == pytest.approx(6)
+    assert expected_rate(counts, monday_9.replace(hour=3)) == pytest.approx(1)
+    assert expected_rate({}, monday_9) == COLD_RATE_PER_HOUR
+    assert surprise(6, 6).level < 1
+    assert surprise(30, 6).level > 6
+
+
+def test_yardstick_rules_flag_a_jump_in_hourly_counts() -> None:
+    counts = {START + timedelta(hours=h): 1 for h in range(48)}
+    counts[START + timedelta(hours=48)] = 12
+    assert huginn_peaks(counts) == [START + timedelta(hours=48)]
+    assert spike_alerts(counts) == [START + timedelta(hours=48)]
+    counts[START + timedelta(hours=49)] = 13
+    assert huginn_peaks(counts) == [START + timedelta(hours=48)]  # two days between peaks
+    assert huginn_peaks({}) == [] and spike_alerts({}) == []

