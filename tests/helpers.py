@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from wommon.config import (
     BrandSettings,
@@ -15,6 +19,8 @@ from wommon.config import (
     StorageSettings,
 )
 from wommon.demo.feedserver import FeedPost, FeedSpec
+from wommon.store.db import transaction
+from wommon.store.models import Mention, Source
 
 ACME = BrandSettings(name="Acme", aliases=("Acme Corp", "@acme"), exclude=("Acme anvil",))
 
@@ -69,3 +75,38 @@ def story_feeds(start: datetime) -> dict[str, FeedSpec]:
         post("https://happy.example", 9, "Love Acme", "Acme support was great and fast!", start)
     )
     return feeds
+
+
+def add_mentions(
+    engine: Engine,
+    items: list[tuple[str, str, float, int]],
+    links: tuple[str, ...] = (),
+    start: datetime = datetime(2026, 3, 2, 7, 0, tzinfo=UTC),
+) -> None:
+    """(domain, text, sentiment, minutes after start) -> analysed mentions of Acme."""
+    with transaction(engine) as session:
+        src = session.exec(select(Source).where(Source.name == "s")).first() or Source(
+            name="s", kind="rss", url="https://s.example", interval_seconds=900, next_due_at=start
+        )
+        session.add(src)
+        session.flush()
+        for i, (domain, text, sentiment, minutes) in enumerate(items):
+            at = start + timedelta(minutes=minutes)
+            session.add(
+                Mention(
+                    source_id=src.id,
+                    uid=f"{domain}/{i}-{minutes}",
+                    url=f"https://{domain}/{i}-{minutes}",
+                    domain=domain,
+                    author=f"author-{domain}",
+                    title="",
+                    text=text,
+                    links=json.dumps(list(links)),
+                    published_at=at,
+                    fetched_at=at,
+                    brand="Acme",
+                    sentiment=sentiment,
+                    negative=sentiment < 0,
+                    analyzed_at=at,
+                )
+            )

@@ -7,17 +7,19 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from tests.helpers import ACME, settings
+from tests.helpers import ACME, add_mentions, settings
 from wommon.backfill import backfill
 from wommon.cli import main
 from wommon.clock import SimulatedClock
 from wommon.collect.history import read_history
 from wommon.config import DetectSettings
 from wommon.detect.detector import detect_pending
+from wommon.store.db import make_engine, upgrade
 from wommon.store.models import Incident, Mention, Outbox
 
 NOW = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
@@ -131,3 +133,52 @@ def test_cli_json(tmp_path: Path) -> None:
         "would have alerted at 2026-03-10 10:00 UTC: incident 1: Acme charged me twice"
         in text.output
     )
+
+
+def _busy_mornings(tmp_path: Path, days: int) -> Path:
+    """Four weeks of an ordinary brand: six complaints every morning between 9 and 10,
+    each about something else."""
+    topics = ["router", "invoice", "roaming", "delivery", "signal", "contract"]
+    rows = [
+        {
+            "url": f"https://site{d}-{i}.example/p",
+            "author": f"u{d}-{i}",
+            "published": (DAY - timedelta(days=days - d) + timedelta(minutes=9 * i)).isoformat(),
+            "title": f"Acme {topics[i]} problem {d}",
+            "text": f"Acme broke my {topics[i]} again, still waiting for a fix. Case {d}{i}.",
+        }
+        for d in range(days)
+        for i in range(6)
+    ]
+    path = tmp_path / "mornings.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+def _live_morning(engine: Engine, db_url: str) -> float:
+    """A live morning like the others; how unusual the detector finds it."""
+    add_mentions(
+        engine,
+        [(f"live{i}.example", "Acme charged me twice again", -0.6, i * 9) for i in range(6)],
+        start=DAY + timedelta(days=1),
+    )
+    detect_pending(engine, settings(db_url).detect, (ACME,), DAY + timedelta(days=1, hours=1))
+    with Session(engine) as session:
+        (incident,) = session.exec(select(Incident).where(col(Incident.historical).is_(False)))
+        return incident.surprise or 0.0
+
+
+def test_history_seeds_the_baseline_so_an_ordinary_morning_is_not_news(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    cold = make_engine(f"sqlite:///{tmp_path / 'cold.db'}")
+    upgrade(cold)
+    assert _live_morning(cold, f"sqlite:///{tmp_path / 'cold.db'}") > 6
+    cold.dispose()
+    report = backfill(
+        engine, settings(db_url), SimulatedClock(NOW), files=[_busy_mornings(tmp_path, 28)]
+    )
+    base = report.baselines["Acme"]
+    assert base["negative_per_day"] == pytest.approx(6, rel=0.1)
+    assert base["days"] >= 27
+    assert _live_morning(engine, db_url) < 2

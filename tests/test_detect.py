@@ -7,14 +7,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from tests.conftest import START
-from tests.helpers import ACME
+from tests.helpers import ACME, add_mentions
 from wommon.config import DetectSettings
 from wommon.detect import embed
 from wommon.detect.cluster import Story, StoryIndex, key_terms, terms
 from wommon.detect.detector import detect_pending
 from wommon.detect.incidents import IncidentFigures, Notify, State, decide
 from wommon.store.db import transaction
-from wommon.store.models import BrandHour, Incident, Mention, Outbox, Source
+from wommon.store.models import BrandHour, Incident, Mention, Outbox
 
 CFG = DetectSettings()
 
@@ -88,6 +88,11 @@ def test_decide_snoozed_incident_keeps_quiet_but_still_resolves() -> None:
     assert decide(fig(State.ALERTING, **alerting), much_later, CFG).notify == Notify.RESOLVE
 
 
+def _no_meaning() -> embed.Vector:
+    """Stories without centroids are matched by words alone: never called."""
+    raise AssertionError("not embedded")
+
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(key_terms(terms(text, ["Acme"])))
 
@@ -99,12 +104,13 @@ def test_story_index_joins_paraphrases_and_keeps_stories_apart() -> None:
         semantic=CFG.semantic_similarity,
     )
     paraphrase = _words("They double charged my card and refused the refund")
-    match = index.match("Acme", paraphrase, None)
+    match = index.match("Acme", paraphrase, _no_meaning)
     assert match is not None and (match.incident_id, match.reason) == (1, "terms")
     assert (
-        index.match("Acme", _words("The Acme store downtown was dirty and crowded"), None) is None
+        index.match("Acme", _words("The Acme store downtown was dirty and crowded"), _no_meaning)
+        is None
     )
-    assert index.match("Globex", paraphrase, None) is None
+    assert index.match("Globex", paraphrase, _no_meaning) is None
 
 
 def test_words_every_story_shares_weigh_little() -> None:
@@ -115,9 +121,12 @@ def test_words_every_story_shares_weigh_little() -> None:
     ]
     index = StoryIndex(stories, similarity=CFG.similarity, semantic=CFG.semantic_similarity)
     assert (
-        index.match("Acme", _words("smart watch strap: still waiting for my refund"), None) is None
+        index.match("Acme", _words("smart watch strap: still waiting for my refund"), _no_meaning)
+        is None
     )
-    found = index.match("Acme", _words("roaming fees charged in France, refund please"), None)
+    found = index.match(
+        "Acme", _words("roaming fees charged in France, refund please"), _no_meaning
+    )
     assert found is not None and found.incident_id == 0
 
 
@@ -134,48 +143,16 @@ def test_story_index_matches_across_languages_by_meaning() -> None:
         similarity=CFG.similarity,
         semantic=CFG.semantic_similarity,
     )
-    found = index.match("Acme", _words("Acme me cobró dos veces la factura"), spanish)
+    found = index.match("Acme", _words("Acme me cobró dos veces la factura"), lambda: spanish)
     assert found is not None and (found.incident_id, found.reason) == (7, "meaning")
-    assert index.match("Acme", _words("shop dirty staff rude"), other) is None
-
-
-def _add_mentions(
-    engine: Engine, items: list[tuple[str, str, float, int]], links: tuple[str, ...] = ()
-) -> None:
-    """(domain, text, sentiment, minutes after START) -> analysed mentions of Acme."""
-    with transaction(engine) as session:
-        src = session.exec(select(Source).where(Source.name == "s")).first() or Source(
-            name="s", kind="rss", url="https://s.example", interval_seconds=900, next_due_at=START
-        )
-        session.add(src)
-        session.flush()
-        for i, (domain, text, sentiment, minutes) in enumerate(items):
-            at = START + timedelta(minutes=minutes)
-            session.add(
-                Mention(
-                    source_id=src.id,
-                    uid=f"{domain}/{i}-{minutes}",
-                    url=f"https://{domain}/{i}-{minutes}",
-                    domain=domain,
-                    author=f"author-{domain}",
-                    title="",
-                    text=text,
-                    links=json.dumps(list(links)),
-                    published_at=at,
-                    fetched_at=at,
-                    brand="Acme",
-                    sentiment=sentiment,
-                    negative=sentiment < 0,
-                    analyzed_at=at,
-                )
-            )
+    assert index.match("Acme", _words("shop dirty staff rude"), lambda: other) is None
 
 
 STORY = "Acme charged me twice and refused my refund"
 
 
 def test_detect_groups_a_spreading_story_and_queues_one_alert(engine: Engine) -> None:
-    _add_mentions(
+    add_mentions(
         engine,
         [
             ("a.example", STORY, -0.6, 0),
@@ -215,7 +192,7 @@ def test_detect_groups_a_spreading_story_and_queues_one_alert(engine: Engine) ->
 
 
 def test_one_site_repeating_itself_does_not_make_a_story(engine: Engine) -> None:
-    _add_mentions(engine, [("a.example", STORY, -0.6, m) for m in (0, 10, 20, 30)])
+    add_mentions(engine, [("a.example", STORY, -0.6, m) for m in (0, 10, 20, 30)])
     assert detect_pending(engine, CFG, (ACME,), START + timedelta(hours=1)).alerts_queued == 0
     with Session(engine) as session:
         incident = session.exec(select(Incident)).one()
@@ -224,8 +201,8 @@ def test_one_site_repeating_itself_does_not_make_a_story(engine: Engine) -> None
 
 
 def test_a_post_linking_to_a_mention_joins_its_incident(engine: Engine) -> None:
-    _add_mentions(engine, [("a.example", STORY, -0.6, 0)])
-    _add_mentions(
+    add_mentions(engine, [("a.example", STORY, -0.6, 0)])
+    add_mentions(
         engine,
         [("news.example", "Customers of a phone company are furious, see this thread", -0.4, 30)],
         links=("https://a.example/0-0",),
@@ -237,14 +214,14 @@ def test_a_post_linking_to_a_mention_joins_its_incident(engine: Engine) -> None:
 
 
 def test_story_resolves_after_quiet_and_comes_back_in_the_same_thread(engine: Engine) -> None:
-    _add_mentions(engine, [(f"{d}.example", STORY, -0.6, i * 10) for i, d in enumerate("abc")])
+    add_mentions(engine, [(f"{d}.example", STORY, -0.6, i * 10) for i, d in enumerate("abc")])
     detect_pending(engine, CFG, (ACME,), START + timedelta(hours=1))
     for hours in (8, 14, 20):
         detect_pending(engine, CFG, (ACME,), START + timedelta(hours=hours))
     with Session(engine) as session:
         assert session.exec(select(Incident)).one().state == "resolved"
     back = 3 * 24 * 60
-    _add_mentions(
+    add_mentions(
         engine, [(f"{d}.example", STORY, -0.6, back + i * 5) for i, d in enumerate("defgh")]
     )
     detect_pending(engine, CFG, (ACME,), START + timedelta(minutes=back + 60))
@@ -256,7 +233,7 @@ def test_story_resolves_after_quiet_and_comes_back_in_the_same_thread(engine: En
 
 
 def test_brand_hours_are_recounted_not_added_twice(engine: Engine) -> None:
-    _add_mentions(engine, [(f"{d}.example", STORY, -0.6, i) for i, d in enumerate("ab")])
+    add_mentions(engine, [(f"{d}.example", STORY, -0.6, i) for i, d in enumerate("ab")])
     detect_pending(engine, CFG, (ACME,), START + timedelta(hours=1))
     with transaction(engine) as session:
         for mention in session.exec(select(Mention)):

@@ -24,9 +24,9 @@ def _write(path: Path, stories: dict[str, tuple[str, list[int]]]) -> Path:
 def test_replay_flags_the_stories_that_spread_and_keeps_overlapping_ones_apart(
     tmp_path: Path,
 ) -> None:
-    """Two stories go viral at the same time (40 shares each, within hours); two stay small.
+    """Two stories go viral at the same time (60 shares each, within hours); two stay small.
     Each viral one is flagged while small, on its own incident."""
-    burst = [T0 + 60 * i for i in range(40)]
+    burst = [T0 + 60 * i for i in range(60)]
     cascades = _write(
         tmp_path / "c.csv",
         {
@@ -39,7 +39,7 @@ def test_replay_flags_the_stories_that_spread_and_keeps_overlapping_ones_apart(
             "invoice": ("Invoice sent in the wrong currency", [T0 + 3600, T0 + 90000]),
         },
     )
-    result = CliRunner().invoke(main, ["replay", str(cascades), "--viral", "20", "--json"])
+    result = CliRunner().invoke(main, ["replay", str(cascades), "--viral", "40", "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
     assert set(figures) == {"detector", "huginn", "spike"}
@@ -50,7 +50,7 @@ def test_replay_flags_the_stories_that_spread_and_keeps_overlapping_ones_apart(
     assert detector["forecast_rel_error"] is not None
     for rule in ("huginn", "spike"):
         assert set(figures[rule]) == set(detector)
-    table = CliRunner().invoke(main, ["replay", str(cascades), "--viral", "20"])
+    table = CliRunner().invoke(main, ["replay", str(cascades), "--viral", "40"])
     assert table.exit_code == 0 and "detector" in table.output and "mentions/s" in table.output
 
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -33,10 +33,10 @@ from wommon.collect.parsers import parse
 from wommon.collect.sources import sync_sources
 from wommon.collect.store import insert_entries
 from wommon.config import Settings
-from wommon.detect.detector import detect_pending
+from wommon.detect.detector import detect_pending, recount_baselines
 from wommon.errors import ConfigError, FetchError, ParseError
 from wommon.store.db import transaction
-from wommon.store.models import Incident, Mention, Outbox, Source
+from wommon.store.models import BrandHour, Incident, Mention, Outbox, Source
 
 # Detection replays history in steps of this much simulated time.
 REPLAY_STEP = timedelta(hours=1)
@@ -78,6 +78,7 @@ class BackfillReport:
     suggested: list[str] = field(default_factory=list)
     incidents: list[dict[str, Any]] = field(default_factory=list)
     would_alert: list[dict[str, Any]] = field(default_factory=list)
+    baselines: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -88,6 +89,7 @@ class BackfillReport:
             "would_alert": len(self.would_alert),
             "incident_list": self.incidents,
             "alerts": self.would_alert,
+            "baselines": self.baselines,
         }
 
 
@@ -145,7 +147,33 @@ def backfill(
             replay.set(min(replay.now() + REPLAY_STEP, until))
         shown.note(f"replayed detection from {start:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC")
     report.incidents, report.would_alert = _findings(engine, since, until)
+    report.baselines = baselines(engine)
     return report
+
+
+def baselines(engine: Engine) -> dict[str, dict[str, Any]]:
+    """What each brand's baseline has been learnt from: the span of its hourly counts and
+    its usual number of negative mentions a day. History seeds it, so live detection
+    starts knowing what a normal day looks like."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(
+                BrandHour.brand,
+                func.min(BrandHour.hour),
+                func.max(BrandHour.hour),
+                func.sum(BrandHour.negative),
+            ).group_by(col(BrandHour.brand))
+        ).all()
+    found = {}
+    for brand, first, last, negative in rows:
+        days = max((last - first).total_seconds() / 86400 + 1 / 24, 1.0)
+        found[brand] = {
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "days": round(days, 1),
+            "negative_per_day": round((negative or 0) / days, 2),
+        }
+    return found
 
 
 def _feeds(
@@ -333,6 +361,7 @@ def _rescore(
             .where(col(Mention.historical), *window)
             .values(incident_id=None, detected_at=None)
         )
+        recount_baselines(session, since, until)
         return len(rows)
 
 

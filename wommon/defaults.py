@@ -40,8 +40,10 @@ DETECT_VIRAL_MENTIONS = 20
 # On the FakeNewsNet cascades (bench/replay.py) 0.4 alerts on 9 in 10 stories that go
 # viral while they are under a fifth of their final size, and on few that stay small.
 DETECT_ALERT_CONFIDENCE = 0.4
-# Weighted share of key terms (rare terms weigh more) two texts need to be one story.
-DETECT_SIMILARITY = 0.3
+# Weighted share of key terms (rare terms weigh more) two texts need to be one story. Half:
+# while a brand has few stories every complaint word looks rare, and "charged twice, no
+# refund" alone must not merge a roaming story with a parking one.
+DETECT_SIMILARITY = 0.5
 # Cosine of multilingual sentence embeddings above which two texts tell the same story
 # even with no word in common (a Spanish review and an English post about one failure).
 DETECT_SEMANTIC_SIMILARITY = 0.65
@@ -50,6 +52,9 @@ DETECT_SEMANTIC_SIMILARITY = 0.65
 DETECT_REOPEN_DAYS = 30.0
 # A brand's usual rate is learnt from this many weeks of hourly counts.
 BASELINE_WEEKS = 4
+# A likely-viral story during a brand hour rarer than one in a million is high severity.
+# `wommon backfill` seeds the counts: without history every busy hour looks that rare.
+SURPRISE_HIGH = 6.0
 
 # The spread model's memory kernel: a power law t^-(1+theta) sampled at these time scales.
 # Stories are retold over weeks (the median viral FakeNewsNet story has 12% of its final size

@@ -172,6 +172,11 @@ def backfill(
         click.echo(f"{verb} at {when} UTC: incident {a['incident']}: {a['story'][:60]}")
     if not report.would_alert and not dry_run:
         click.echo("nothing in this history would have alerted")
+    for brand, base in report.baselines.items():
+        click.echo(
+            f"baseline for {brand}: {base['negative_per_day']} negative mentions a day, "
+            f"learnt from {base['days']} days ({base['from'][:10]} to {base['to'][:10]})"
+        )
     if report.suggested:
         click.echo("\nTo watch the OPML list's feeds from now on, add to the config:\n")
         click.echo("\n\n".join(report.suggested))

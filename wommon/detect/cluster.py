@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -89,7 +89,17 @@ class _Brand:
     df: Counter[str] = field(default_factory=Counter)
     rows: dict[int, int] = field(default_factory=dict)
     row_ids: list[int] = field(default_factory=list)
-    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, DIMENSIONS), np.float32))
+    vectors: list[Vector] = field(default_factory=list)
+    # The vectors stacked, rebuilt on the first match after a change.
+    stacked: np.ndarray | None = None
+
+    @property
+    def matrix(self) -> np.ndarray:
+        if self.stacked is None:
+            self.stacked = (
+                np.stack(self.vectors) if self.vectors else np.zeros((0, DIMENSIONS), np.float32)
+            )
+        return self.stacked
 
 
 class StoryIndex:
@@ -121,21 +131,27 @@ class StoryIndex:
         if row is None:
             b.rows[story_id] = len(b.row_ids)
             b.row_ids.append(story_id)
-            b.matrix = np.vstack([b.matrix, centroid[None, :]])
+            b.vectors.append(centroid)
+            b.stacked = None
+        elif b.stacked is not None:
+            b.vectors[row] = b.stacked[row] = centroid
         else:
-            b.matrix[row] = centroid
+            b.vectors[row] = centroid
 
-    def match(self, brand: str, words: frozenset[str], vector: Vector | None) -> Match | None:
-        """The story of `brand` that `words` and `vector` tell best, or None for a new one."""
+    def match(
+        self, brand: str, words: frozenset[str], meaning: Callable[[], Vector]
+    ) -> Match | None:
+        """The story of `brand` that `words` tell best, else the one closest in meaning,
+        or None for a new story. `meaning` embeds the text; it is called only when words
+        do not decide (most mentions of a story share its words, and embedding costs a
+        millisecond)."""
         b = self._brands.get(brand)
         if b is None or not b.ids:
             return None
         best = self._by_terms(b, words)
-        if best is not None:
+        if best is not None or not b.rows:
             return best
-        if vector is None or not b.rows:
-            return None
-        scores = b.matrix @ vector
+        scores = b.matrix @ meaning()
         row = int(np.argmax(scores))
         if float(scores[row]) < self._semantic:
             return None
@@ -166,8 +182,10 @@ class StoryIndex:
         return best
 
 
-def running_mean(centroid: Vector | None, count: int, vector: Vector) -> Vector:
+def running_mean(centroid: Vector | None, count: int, vector: Vector | None) -> Vector | None:
     """The centroid of `count` unit vectors after one more joins, kept unit length."""
+    if vector is None:
+        return centroid
     if centroid is None or count <= 0:
         return vector
     mean = centroid * count + vector

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import delete, func, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from wommon.collect.entry import canonical_url
 from wommon.config import BrandSettings, DetectSettings
+from wommon.defaults import BASELINE_WEEKS
 from wommon.detect import embed
 from wommon.detect.baseline import Surprise, expected_rate, hour_of, surprise
 from wommon.detect.cluster import Story, StoryIndex, key_terms, running_mean, terms
@@ -87,33 +88,36 @@ def detect_pending(
             similarity=cfg.similarity,
             semantic=cfg.semantic_similarity,
         )
-        relevant = [(m, w) for m, w in pending if m.negative and m.brand]
-        vectors = embed.embed([f"{m.title}\n{m.text}" for m, _ in relevant])
         touched: dict[int, Incident] = {}
         hours: set[tuple[str, datetime]] = set()
         opened = 0
         for mention, _ in pending:
             mention.detected_at = now
             session.add(mention)
-        for (mention, weight), vector in zip(relevant, vectors, strict=True):
-            assert mention.brand is not None
+        for mention, weight in pending:
+            if mention.brand:
+                hours.add((mention.brand, hour_of(mention.published_at)))
+            if not (mention.negative and mention.brand):
+                continue
             text = f"{mention.title}\n{mention.text}"
             words = frozenset(key_terms(terms(text, brand_words.get(mention.brand, ()))))
-            incident, copy = _existing(session, mention, grouping, index, words, vector)
+            meaning = _Meaning(text)
+            incident, copy = _existing(session, mention, grouping, index, words, meaning)
             if incident is None:
                 incident = _open(session, mention, words, now, historical)
                 grouping[incident.id or 0] = incident
                 index.add(_story(incident))
                 opened += 1
+                meaning()
             new_site, novelty = _novelty(session, incident, mention)
             voice = 0.0 if copy else weight * novelty
-            centroid = _join(incident, mention, voice, new_site and not copy, vector)
-            index.move(incident.brand, incident.id or 0, centroid)
+            centroid = _join(incident, mention, voice, new_site and not copy, meaning.vector)
+            if centroid is not None:
+                index.move(incident.brand, incident.id or 0, centroid)
             mention.incident_id = incident.id
             session.add(mention)
             session.flush()
             touched[incident.id or 0] = incident
-            hours.add((mention.brand, hour_of(mention.published_at)))
         surprises = _recount(session, hours, now)
         status = "suppressed" if historical and not alert else "pending"
         queued = 0
@@ -127,6 +131,19 @@ def detect_pending(
                 incident.surprise = found.level if found else incident.surprise
             queued += _review(session, incident, cfg, now, status, fresh)
         return DetectReport(mentions=len(pending), incidents_opened=opened, alerts_queued=queued)
+
+
+class _Meaning:
+    """A mention's embedding, computed on first use only."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self.vector: embed.Vector | None = None
+
+    def __call__(self) -> embed.Vector:
+        if self.vector is None:
+            self.vector = embed.embed([self._text])[0]
+        return self.vector
 
 
 def _grouping(
@@ -162,7 +179,7 @@ def _existing(
     grouping: dict[int, Incident],
     index: StoryIndex,
     words: frozenset[str],
-    vector: embed.Vector,
+    meaning: _Meaning,
 ) -> tuple[Incident | None, bool]:
     """The incident `mention` joins, and whether it is a copy of a mention already there.
 
@@ -190,7 +207,7 @@ def _existing(
         ).first()
         if found is not None:
             return grouping[found], False
-    match = index.match(mention.brand or "", words, vector)
+    match = index.match(mention.brand or "", words, meaning)
     return (grouping[match.incident_id], False) if match else (None, False)
 
 
@@ -235,12 +252,18 @@ def _open(
 
 
 def _join(
-    incident: Incident, mention: Mention, voice: float, new_site: bool, vector: embed.Vector
-) -> embed.Vector:
-    """Count `mention` into its incident: size, voices, spread; returns the new centroid."""
+    incident: Incident,
+    mention: Mention,
+    voice: float,
+    new_site: bool,
+    vector: embed.Vector | None,
+) -> embed.Vector | None:
+    """Count `mention` into its incident: size, voices, spread; returns the new centroid
+    (mentions that joined by their words leave it as it is)."""
     state = observe(SpreadState.from_json(incident.spread), mention.published_at, voice)
     centroid = running_mean(embed.from_bytes(incident.centroid), incident.mentions, vector)
-    incident.centroid = embed.to_bytes(centroid)
+    if vector is not None and centroid is not None:
+        incident.centroid = embed.to_bytes(centroid)
     incident.spread = state.to_json()
     incident.mentions += 1
     incident.voices = round(incident.voices + voice, 6)
@@ -250,7 +273,7 @@ def _join(
     if incident.state == State.RESOLVED:
         log.debug("incident re-opened incident=%s brand=%s", incident.id, incident.brand)
         incident.state = State.WATCHING
-    return centroid
+    return centroid if vector is not None else None
 
 
 def _recount(
@@ -260,26 +283,13 @@ def _recount(
     latest hour is against its baseline."""
     latest: dict[str, datetime] = {}
     for brand, hour in hours:
-        count = session.exec(
-            select(func.count()).where(
-                Mention.brand == brand,
-                col(Mention.negative).is_(True),
-                col(Mention.published_at) >= hour,
-                col(Mention.published_at) < hour + timedelta(hours=1),
-            )
-        ).one()
-        row = session.exec(
-            select(BrandHour).where(BrandHour.brand == brand, BrandHour.hour == hour)
-        ).first()
-        row = row or BrandHour(brand=brand, hour=hour)
-        row.negative = int(count)
-        session.add(row)
+        _count_hour(session, brand, hour)
         latest[brand] = max(latest.get(brand, hour), hour)
     session.flush()
     found = {}
     for brand, hour in latest.items():
         current = hour_of(min(hour, now))
-        since = current - timedelta(weeks=5)
+        since = current - timedelta(weeks=BASELINE_WEEKS + 1)
         counts = {
             h: n
             for h, n in session.exec(
@@ -290,6 +300,41 @@ def _recount(
         }
         found[brand] = surprise(counts.get(current, 0), expected_rate(counts, current))
     return found
+
+
+def _count_hour(session: Session, brand: str, hour: datetime) -> None:
+    count = session.exec(
+        select(func.count()).where(
+            Mention.brand == brand,
+            col(Mention.negative).is_(True),
+            col(Mention.published_at) >= hour,
+            col(Mention.published_at) < hour + timedelta(hours=1),
+        )
+    ).one()
+    row = session.exec(
+        select(BrandHour).where(BrandHour.brand == brand, BrandHour.hour == hour)
+    ).first()
+    row = row or BrandHour(brand=brand, hour=hour)
+    row.negative = int(count)
+    session.add(row)
+
+
+def recount_baselines(session: Session, since: datetime | None, until: datetime) -> int:
+    """Rebuild the brand-hour counts of a window from the stored mentions (after history
+    was re-scored: a mention may have changed brand or verdict). Returns hours counted."""
+    window = [col(BrandHour.hour) <= until]
+    if since is not None:
+        window.append(col(BrandHour.hour) >= hour_of(since))
+    session.execute(delete(BrandHour).where(*window))
+    mentions = select(Mention.brand, Mention.published_at).where(
+        col(Mention.brand).is_not(None), col(Mention.published_at) <= until
+    )
+    if since is not None:
+        mentions = mentions.where(col(Mention.published_at) >= hour_of(since))
+    hours = {(brand, hour_of(at)) for brand, at in session.exec(mentions) if brand}
+    for brand, hour in hours:
+        _count_hour(session, brand, hour)
+    return len(hours)
 
 
 def _refresh_aspect(session: Session, incident: Incident) -> None:
@@ -311,9 +356,12 @@ def _review(
     status: str,
     fresh: bool,
 ) -> int:
-    """Refresh an incident's forecast, apply the decision, queue its alert. 1 if queued."""
+    """Refresh an incident's forecast, apply the decision, queue its alert. 1 if queued.
+
+    An incident with no news only moves with time (it cools, it resolves): its row is
+    written only when its state changes."""
     assert incident.id is not None
-    seen = outlook(SpreadState.from_json(incident.spread), now, cfg.viral_mentions)
+    seen = outlook(SpreadState.from_json(incident.spread), now, cfg.viral_mentions, when=fresh)
     figures = IncidentFigures(
         state=State(incident.state),
         mentions=incident.mentions,
@@ -324,15 +372,18 @@ def _review(
         alerted_severity=incident.alerted_severity,
         last_seen=incident.last_seen,
         snoozed=incident.snoozed_until is not None and incident.snoozed_until > now,
+        surprise=incident.surprise or 0.0,
     )
     decision = decide(figures, now, cfg)
-    if fresh or decision.state != incident.state or decision.notify is not None:
-        incident.updated_at = now
+    if not fresh and decision.state == incident.state and decision.notify is None:
+        return 0
+    incident.updated_at = now
     incident.state = decision.state
     incident.severity = decision.severity
     incident.p_viral = round(seen.p_viral, 4)
     incident.forecast_size = round(seen.size, 1)
-    incident.forecast_threshold_at = seen.threshold_at
+    if fresh:
+        incident.forecast_threshold_at = seen.threshold_at
     queued = 0
     if decision.notify is not None:
         if decision.notify.value != "resolve":

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from wommon import defaults
 from wommon.config import DetectSettings
 
 
@@ -55,6 +56,8 @@ class IncidentFigures:
     alerted_severity: str | None
     last_seen: datetime
     snoozed: bool = False
+    # How unusual the brand's last hour is against its baseline, in powers of ten.
+    surprise: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -65,11 +68,16 @@ class Decision:
 
 
 def severity(fig: IncidentFigures, cfg: DetectSettings) -> str:
-    """high: viral already, or almost surely on its way; medium: likely to be;
-    low: a story being watched."""
-    if fig.mentions >= cfg.viral_mentions or fig.p_viral >= 0.9:
+    """high: viral already, almost surely on its way, or likely to be while the brand has
+    an hour unlike any in its history; medium: likely to be; low: a story being watched."""
+    likely = fig.p_viral >= cfg.alert_confidence
+    if (
+        fig.mentions >= cfg.viral_mentions
+        or fig.p_viral >= 0.9
+        or (likely and fig.surprise >= defaults.SURPRISE_HIGH)
+    ):
         return "high"
-    if fig.p_viral >= cfg.alert_confidence or fig.forecast_size >= cfg.viral_mentions / 2:
+    if likely or fig.forecast_size >= cfg.viral_mentions / 2:
         return "medium"
     return "low"
 

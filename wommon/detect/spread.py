@@ -152,14 +152,17 @@ def outlook(
     kernel: Kernel = KERNEL,
     multiplier: Multiplier = MULTIPLIER,
     quantile: float = defaults.SPREAD_FORECAST_QUANTILE,
+    when: bool = True,
 ) -> Outlook:
+    """The forecast at `now`; `when=False` skips the (costlier) time to the threshold."""
     current = decay(state, now, kernel)
     u = pending(current, kernel)
     size = current.mentions + multiplier.quantile(quantile) * u
     if current.mentions >= viral:
         return Outlook(size, 1.0, now, u)
     p_viral = multiplier.above((viral - current.mentions) / u) if u > 0 else 0.0
-    return Outlook(size, p_viral, _crossing(current, now, viral, multiplier.median, kernel), u)
+    crossing = _crossing(current, now, viral, multiplier.median, kernel) if when else None
+    return Outlook(size, p_viral, crossing, u)
 
 
 def _crossing(
