@@ -4,7 +4,8 @@ Quality: `wommon eval`'s figures on complaints/dev.csv (negative experience vs r
 es_tweets/dev.csv (negative vs rest, and 3-class) and es_reviews/dev.csv (negative vs
 positive accuracy), with VADER compound < 0 (< -0.05 for 3 classes) as the baseline.
 Speed, one core, median of 3 runs, VADER alone in the same run as baseline: review-length
-(~200 characters) and blog-length (~2,000 characters) texts.
+(~200 characters) and blog-length (~2,000 characters) texts. Aspects: per-aspect precision
+and recall on bench/data/aspects.csv, 154 English and Spanish mentions written for it.
 
     python bench/analysis.py [DATA_DIR]    # default ../shared/data
 """
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from wommon.analyze.aspects import ASPECTS
 from wommon.analyze.brands import BrandMatcher
 from wommon.analyze.pipeline import Analyzer
 from wommon.config import DetectSettings
@@ -61,10 +63,7 @@ def main() -> None:
     texts = [r["text"] for r in tweets]
     a = ours(texts)
     neg = binary_scores([x.negative for x in a], [r["label"] == "negative" for r in tweets])  # type: ignore[attr-defined]
-    pred3 = [
-        "negative" if x.negative else "positive" if (x.sentiment or 0) >= 0.05 else "neutral"
-        for x in a
-    ]  # type: ignore[attr-defined]
+    pred3 = [x.tone or "neutral" for x in a]  # type: ignore[attr-defined]
     three = three_class_scores(pred3, [r["label"] for r in tweets])
     v3 = []
     for t in texts:
@@ -88,6 +87,26 @@ def main() -> None:
     print(
         f"es_reviews/dev.csv ({len(texts)} non-mixed): negative-vs-positive accuracy {correct / len(texts):.3f}; VADER<0 {vcorrect / len(texts):.3f}"
     )
+
+    sample = rows(Path(__file__).resolve().parent / "data" / "aspects.csv")
+    found = [
+        analyzer.analyze_text("", r["text"], require_brand=False).aspect or "none" for r in sample
+    ]
+    truth = [r["aspect"] for r in sample]
+    right = sum(f == t for f, t in zip(found, truth, strict=True))
+    print(
+        f"aspects, bench/data/aspects.csv ({len(sample)}, "
+        f"{sum(r['language'] == 'es' for r in sample)} Spanish): accuracy {right / len(sample):.3f}"
+    )
+    for aspect in (*ASPECTS, "none"):
+        said = [t for f, t in zip(found, truth, strict=True) if f == aspect]
+        hits = sum(t == aspect for t in said)
+        support = truth.count(aspect)
+        precision = f"{hits / len(said):.3f}" if said else "-"
+        print(
+            f"  {aspect:15} precision {precision} ({hits}/{len(said)}), "
+            f"recall {hits / support:.3f} ({hits}/{support})"
+        )
 
     review = "Ordered a phone from Acme two weeks ago and it still has not arrived. Support keeps saying tomorrow. Really disappointed."
     blog = (review + " ") * 16

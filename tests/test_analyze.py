@@ -62,3 +62,32 @@ def test_scores_the_sentences_about_the_brand(analyzer: Analyzer) -> None:
         "Great coffee though, fantastic people, beautiful park."
     )
     assert analyzer.analyze_text("", text).negative
+
+
+@pytest.mark.parametrize(
+    ("text", "tone"),
+    [
+        ("Movistar me encanta, la fibra va genial y el soporte fue rapidísimo", "positive"),
+        ("Qué asco de Movistar, una vergüenza, no vuelvo nunca más", "negative"),
+        ("¿A qué hora abre la tienda de Movistar del centro?", "neutral"),
+    ],
+)
+def test_spanish_gets_a_sentiment_from_the_shipped_model(
+    analyzer: Analyzer, text: str, tone: str
+) -> None:
+    result = analyzer.analyze_text("", text)
+    assert result.language == "es" and result.brand == "Telefónica"
+    assert result.tone == tone
+    assert result.sentiment is not None and -1 <= result.sentiment <= 1
+    assert result.negative == (tone == "negative")
+
+
+def test_other_languages_are_recorded_not_guessed(analyzer: Analyzer) -> None:
+    result = analyzer.analyze_text("", "Acme hat mir zweimal die Rechnung geschickt, unglaublich")
+    assert result.language == "de"
+    assert (result.sentiment, result.complaint, result.tone, result.negative) == (
+        None,
+        None,
+        None,
+        False,
+    )

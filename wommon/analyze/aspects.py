@@ -14,9 +14,9 @@ ASPECTS = ("compliance", "responsiveness", "staff", "empathy", "tangibles")
 _CUES = {
     "compliance": r"\b(late|delay\w*|never (arriv|came|got|receiv)\w*|not (arriv|deliver)\w*|wrong|broken|damaged|defective|faulty|missing|lost|cancel+ed|charg\w*|bill\w*|refund\w*|overcharg\w*|invoice|double|twice|not working|does ?n[o']t work|outage|down|retras\w*|nunca llego|no llego|equivocad\w*|roto|rota|danad\w*|cobr\w*|factura\w*|reembolso|devolucion|averia|cancelad\w*|perdid\w*)\b",
     "responsiveness": r"\b(wait\w*|on hold|no (reply|response|answer|update)|nobody|no one|ignor\w*|hours|days|weeks|still|get back|call(ed|ing)? back|respond\w*|esper\w*|sin respuesta|nadie|no contesta\w*|no responde\w*|ignor\w*|semanas|dias)\b",
-    "staff": r"\b(rude|hung up|hang up|attitude|incompetent|unprofessional|manager|agent|staff|employee|cashier|driver|technician|yelled|shouted|maleducad\w*|grosero|grosera|colgaron|colgo|empleado\w*|dependient\w*|tecnico|personal|incompetent\w*)\b",
-    "empathy": r"\b(did ?n[o']t (listen|care)|do ?n[o']t care|not listen\w*|inflexible|policy|refus\w*|won'?t (help|budge|listen)|no (sympathy|empathy)|treated (me|us) like|no escuch\w*|no les importa|se negaron|negaron|politica|inflexible\w*)\b",
-    "tangibles": r"\b(dirty|filthy|smell\w*|store|shop|queue|line|seats?|room|toilet|bathroom|website|app|equipment|machine|uniform|parking|noisy|sucio|sucia|olor|tienda|cola|asientos?|habitacion|bano|web|aplicacion|ruido\w*)\b",
+    "staff": r"\b(rude|hung up|hang up|attitude|incompetent|unprofessional|manager|agent|staff|employee|cashier|driver|technician|yelled|shouted|maleducad\w*|grosero|grosera|colgaron|colgo|grit\w*|se rio|encargad\w*|empleado\w*|dependient\w*|tecnico|personal|incompetent\w*)\b",
+    "empathy": r"\b(did ?n[o']t (listen|care)|do ?n[o']t care|not listen\w*|inflexible|policy|refus\w*|won'?t (help|budge|listen)|no (sympathy|empathy)|treated (me|us) like|nobody cares|(doesn|don)'?t care|no escuch\w*|no les importa|me trataron como|se negaron|negaron|politica|inflexible\w*)\b",
+    "tangibles": r"\b(dirty|filthy|smell\w*|store|shop|queue|line|seats?|room|toilet|bathroom|website|app|equipment|machine|slow|crash\w*|checkout|uniform|parking|noisy|sucio|sucia|olor|tienda|cola|asientos?|habitacion|bano|web|aplicacion|ruido\w*)\b",
 }
 _PATTERNS = {aspect: re.compile(pattern) for aspect, pattern in _CUES.items()}
 

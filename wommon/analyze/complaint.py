@@ -43,6 +43,11 @@ _EN = [
         r"\b(issues?|problems?|errors?|bugs?|glitch\w*|outage|crash\w*|broken|faulty|defective|damaged|missing|wrong|lost|stolen|delay\w*|late|cancel+ed|overdue)\b",
     ),
     (1.2, r"\b(refund|money back|compensation|reimburs\w*|chargeback)\b"),
+    # how people were treated, and the state of the place: staff, empathy, tangibles
+    (
+        1.3,
+        r"\b(rude|yell(ed|ing)|shout(ed|ing)|incompetent|unprofessional|condescending|hung up|laughed at|rolled (her|his|their) eyes|filthy|dirty|smelly|smelled|unusable|out of order|rusty|nightmare|ignor(es|ed|ing)|inflexible)\b|\brefus(ed|es|ing) to\b|\b(won'?t|would ?n[o']t|did ?n[o']t|do ?n[o']t|does ?n[o']t) (listen|care|help|budge)\w*|\btreated (me|us) like\b|\b(broke|broken) (again|down)\b|\bsupposed to\b|\bwithout (asking|notice|warning)\b|\bnever (ordered|did|called)\b",
+    ),
     (1.0, r"\b(hung up|on hold|put me on hold|transferred|waited|waiting|wait time|queue)\b"),
     (
         1.0,
@@ -89,6 +94,10 @@ _ES = [
         r"\b(problemas?|averia|error|fallo|roto|rota|danad\w*|retras\w*|cancelad\w*|perdid\w*|equivocad\w*)\b",
     ),
     (1.2, r"\b(reembolso|devolucion|devuelvan|reclamacion|reclamar|denuncia\w*)\b"),
+    (
+        1.3,
+        r"\b(groser[oa]s?|maleducad[oa]s?|borde|incompetentes?|poco profesional|me grit\w*|se rio|se rieron|suci[oa]s?|no funcionaba|defectuos[oa]s?|se rompio|mal hecha?|ignoran|inflexibles?)\b|\bse negaron\b|\bno (escuch|les importa)\w*|\bme trataron como\b|\bsin avisar\b|\bnadie sabe\b|\bmas car[oa]\b",
+    ),
     (
         1.0,
         r"\b(pesim\w*|fatal|horrible|vergonzoso|verguenza|lamentable|penoso|nefasto|desastre|timo|estafa\w*)\b",

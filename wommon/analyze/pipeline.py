@@ -16,6 +16,7 @@ from wommon.analyze.aspects import aspect_of
 from wommon.analyze.brands import BrandMatcher, fold
 from wommon.analyze.complaint import complaint_score
 from wommon.analyze.language import SCORED, detect_language
+from wommon.analyze.model import polarity
 from wommon.analyze.sentiment import SentimentScorer, split_sentences
 from wommon.store.db import transaction
 from wommon.store.models import Mention, Source
@@ -32,9 +33,13 @@ class Analysis:
     aspect: str | None
     # Relevant to a watched brand (unless not required) AND (complaint OR clearly negative).
     negative: bool
+    # negative, neutral or positive: the sentiment as a class, for 3-class evaluation.
+    tone: str | None = None
 
 
 COMPLAINT_THRESHOLD = 0.5
+# VADER's own neutral band.
+NEUTRAL_BAND = 0.05
 
 
 class Analyzer:
@@ -54,28 +59,40 @@ class Analyzer:
         """Judge one mention. A source dedicated to a brand (its review feed, say) makes
         every entry about that brand even when the text never names it.
 
-        English is scored with VADER plus the complaint layer; Spanish with the complaint
-        layer alone (VADER's lexicon is English); any other language is recorded with its
-        language and left unscored rather than scored wrongly."""
+        English is scored with VADER, Spanish with the shipped multilingual model (VADER's
+        lexicon is English); both add the complaint layer. Any other language is recorded
+        with its language and left unscored rather than scored wrongly."""
         brand = self._matcher.match(f"{title}\n{text}") or source_brand
         language = detect_language(f"{title}. {text}")
         if language not in SCORED:
             return Analysis(brand, language, None, None, None, False)
         about = self._about(title, text, brand)
-        sentiment = self._scorer.score(about) if language == "en" else None
         joined = " ".join(about)
-        complaint = complaint_score(joined, sentiment or 0.0).probability
-        bad = complaint >= COMPLAINT_THRESHOLD or (
-            sentiment is not None and sentiment <= self._clearly_negative
-        )
+        if language == "en":
+            sentiment = self._scorer.score(about)
+            clearly_negative = sentiment <= self._clearly_negative
+            tone = (
+                "negative"
+                if sentiment <= -NEUTRAL_BAND
+                else "positive"
+                if sentiment >= NEUTRAL_BAND
+                else "neutral"
+            )
+        else:
+            (found,) = polarity([joined])
+            sentiment, tone = found.compound, found.label
+            clearly_negative = tone == "negative"
+        complaint = complaint_score(joined, sentiment).probability
+        bad = complaint >= COMPLAINT_THRESHOLD or clearly_negative
         negative = bad and (brand is not None or not require_brand)
         return Analysis(
             brand=brand,
             language=language,
-            sentiment=None if sentiment is None else round(sentiment, 4),
+            sentiment=round(sentiment, 4),
             complaint=round(complaint, 4),
             aspect=aspect_of(joined) if bad else None,
             negative=negative,
+            tone="negative" if bad else tone,
         )
 
     def _about(self, title: str, text: str, brand: str | None) -> list[str]:

@@ -53,10 +53,7 @@ def evaluate(
     results = [analyzer.analyze_text("", r[text_col], require_brand=False) for r in rows]
     scores: Scores
     if task == "sentiment3":
-        predicted = [
-            "negative" if a.negative else "positive" if (a.sentiment or 0) >= 0.05 else "neutral"
-            for a in results
-        ]
+        predicted = [a.tone or "neutral" for a in results]
         scores = three_class_scores(predicted, [r[label_col] for r in rows])
     else:
         scores = binary_scores(
