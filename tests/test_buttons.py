@@ -13,9 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from tests.conftest import START
-from tests.helpers import ACME
+from tests.helpers import ACME, add_mentions
 from tests.slack_server import Scripted, SlackServer
-from tests.test_detect import STORY, _add_mentions
+from tests.test_detect import STORY
 from wommon.alert.actions import apply_action
 from wommon.alert.outbox import Routing, deliver_due
 from wommon.alert.slack import SlackNotifier
@@ -29,7 +29,7 @@ ROUTING = Routing("#alerts")
 
 
 def _alerting(engine: Engine) -> int:
-    _add_mentions(engine, [(f"{d}.example", STORY, -0.6, i * 10) for i, d in enumerate("abc")])
+    add_mentions(engine, [(f"{d}.example", STORY, -0.6, i * 10) for i, d in enumerate("abc")])
     detect_pending(engine, CFG, (ACME,), START + timedelta(hours=1))
     with Session(engine) as session:
         inc = session.exec(select(Incident)).one()
@@ -67,7 +67,7 @@ def test_acknowledge_is_recorded_and_shown_in_the_message(
 def test_not_an_incident_silences_the_story_for_good(engine: Engine) -> None:
     incident_id = _alerting(engine)
     apply_action(engine, incident_id, "dismiss", "ana", START + timedelta(hours=2), 24)
-    _add_mentions(engine, [(f"{d}.example", STORY, -0.7, 130 + i) for i, d in enumerate("defghij")])
+    add_mentions(engine, [(f"{d}.example", STORY, -0.7, 130 + i) for i, d in enumerate("defghij")])
     for hours in (3, 4, 30):
         detect_pending(engine, CFG, (ACME,), START + timedelta(hours=hours))
     with Session(engine) as session:
@@ -79,10 +79,10 @@ def test_not_an_incident_silences_the_story_for_good(engine: Engine) -> None:
 def test_snooze_holds_updates_for_a_day(engine: Engine) -> None:
     incident_id = _alerting(engine)
     apply_action(engine, incident_id, "snooze", "ana", START + timedelta(hours=1), 24)
-    _add_mentions(engine, [(f"{d}.example", STORY, -0.7, 70 + i) for i, d in enumerate("defgh")])
+    add_mentions(engine, [(f"{d}.example", STORY, -0.7, 70 + i) for i, d in enumerate("defgh")])
     detect_pending(engine, CFG, (ACME,), START + timedelta(hours=2))
     assert [k for k, _ in _outbox(engine)] == ["open", "action"]
-    _add_mentions(
+    add_mentions(
         engine, [(f"{d}.example", STORY, -0.7, 60 * 26 + i) for i, d in enumerate("klmno")]
     )
     detect_pending(engine, CFG, (ACME,), START + timedelta(hours=26, minutes=10))
@@ -100,7 +100,7 @@ def test_redetection_every_cycle_makes_one_thread_and_one_resolution(
     for minute in range(0, 60 * 16, 10):
         now = START + timedelta(hours=1, minutes=minute)
         if minute == 30:
-            _add_mentions(
+            add_mentions(
                 engine, [(f"{d}.example", STORY, -0.7, 90 + i) for i, d in enumerate("xyz")]
             )
         detect_pending(engine, CFG, (ACME,), now)

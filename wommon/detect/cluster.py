@@ -169,12 +169,14 @@ class StoryIndex:
 
         weight = {t: idf(t) for t in words}
         own = sum(weight.values())
-        shared: defaultdict[int, float] = defaultdict(float)
-        for term in words:
-            for story_id in b.postings.get(term, ()):
-                shared[story_id] += weight[term]
+        # Candidates come through the rarer words only: a story sharing nothing but words
+        # half the stories use cannot reach the threshold, and those words' postings are
+        # what would make this cost grow with the number of stories.
+        rare = [t for t in words if b.df[t] <= max(1, n // 2)]
+        candidates = {sid for t in rare for sid in b.postings.get(t, ())}
         best: Match | None = None
-        for story_id, overlap in shared.items():
+        for story_id in candidates:
+            overlap = sum(weight[t] for t in words & b.terms[story_id])
             theirs = sum(idf(t) for t in b.terms[story_id])
             score = overlap / min(own, theirs)
             if score >= self._similarity and (best is None or score > best.score):

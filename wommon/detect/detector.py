@@ -185,28 +185,35 @@ def _existing(
 
     A copy of a mention (same fingerprint) and a post linking to one join its incident
     first; otherwise the story index decides by words and meaning."""
-    ids = [i for i, inc in grouping.items() if inc.brand == mention.brand]
-    if not ids:
-        return None, False
+
+    def open_one(found: Iterable[int | None]) -> Incident | None:
+        for incident_id in found:
+            incident = grouping.get(incident_id or 0)
+            if incident is not None and incident.brand == mention.brand:
+                return incident
+        return None
+
     if mention.fingerprint:
-        found = session.exec(
+        copies = session.exec(
             select(Mention.incident_id).where(
                 Mention.fingerprint == mention.fingerprint,
-                col(Mention.incident_id).in_(ids),
+                col(Mention.incident_id).is_not(None),
                 Mention.id != mention.id,
             )
-        ).first()
-        if found is not None:
-            return grouping[found], True
+        )
+        incident = open_one(copies)
+        if incident is not None:
+            return incident, True
     linked = [canonical_url(u) for u in json.loads(mention.links or "[]")][:50]
     if linked:
-        found = session.exec(
+        sources = session.exec(
             select(Mention.incident_id).where(
-                col(Mention.uid).in_(linked), col(Mention.incident_id).in_(ids)
+                col(Mention.uid).in_(linked), col(Mention.incident_id).is_not(None)
             )
-        ).first()
-        if found is not None:
-            return grouping[found], False
+        )
+        incident = open_one(sources)
+        if incident is not None:
+            return incident, False
     match = index.match(mention.brand or "", words, meaning)
     return (grouping[match.incident_id], False) if match else (None, False)
 
