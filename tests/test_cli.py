@@ -69,6 +69,31 @@ def test_sources_and_incidents_on_a_fresh_database(tmp_path: Path) -> None:
     assert runner.invoke(main, ["incidents", str(cfg)]).output == "no incidents\n"
 
 
+def test_incidents_explain_themselves(tmp_path: Path) -> None:
+    """The list shows each incident's forecast, chance of going viral and key terms."""
+    from datetime import timedelta
+
+    from tests.conftest import START
+    from tests.helpers import ACME, add_mentions
+    from wommon.config import DetectSettings
+    from wommon.detect.detector import detect_pending
+    from wommon.store.db import make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    story = "Acme roaming fees billed twice in France"
+    add_mentions(engine, [(f"{d}.example", story, -0.6, i * 5) for i, d in enumerate("abcd")])
+    detect_pending(engine, DetectSettings(), (ACME,), START + timedelta(minutes=30))
+    engine.dispose()
+    cfg = tmp_path / "w.toml"
+    cfg.write_text(f'[storage]\nurl = "{url}"\n')
+    out = CliRunner().invoke(main, ["incidents", str(cfg)]).output
+    header, row = out.splitlines()
+    assert "forecast" in header and "key terms" in header
+    assert "alerting" in row and "%)" in row and "roam" in row
+
+
 def test_missing_database_folder_is_a_clear_error(tmp_path: Path) -> None:
     cfg = tmp_path / "w.toml"
     cfg.write_text('[storage]\nurl = "sqlite:////nonexistent/dir/w.db"\n')

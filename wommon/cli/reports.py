@@ -137,10 +137,31 @@ def incidents(config_path: str, show_all: bool) -> None:
                 i.severity,
                 i.mentions,
                 i.sources,
+                _forecast(i),
                 when(i.first_seen),
                 i.label[:60],
+                " ".join(i.key_terms.split()[:5]),
             )
             for i in session.exec(query)
         ]
-    headers = ("id", "brand", "state", "severity", "mentions", "sources", "first seen", "story")
+    headers = (
+        "id",
+        "brand",
+        "state",
+        "severity",
+        "mentions",
+        "sources",
+        "forecast",
+        "first seen",
+        "story",
+        "key terms",
+    )
     click.echo(table(headers, rows) if rows else "no incidents")
+
+
+def _forecast(incident: Incident) -> str:
+    """ "40 (55%)": the cautious final-size forecast and the chance of going viral."""
+    if incident.forecast_size is None:
+        return "-"
+    chance = f" ({incident.p_viral:.0%})" if incident.p_viral is not None else ""
+    return f"{incident.forecast_size:.0f}{chance}"
