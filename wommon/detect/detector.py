@@ -126,7 +126,6 @@ def detect_pending(
                 continue
             fresh = incident.id in touched
             if fresh:
-                _refresh_aspect(session, incident)
                 found = surprises.get(incident.brand)
                 incident.surprise = found.level if found else incident.surprise
             queued += _review(session, incident, cfg, now, status, fresh)
@@ -393,6 +392,7 @@ def _review(
         incident.forecast_threshold_at = seen.threshold_at
     queued = 0
     if decision.notify is not None:
+        _refresh_aspect(session, incident)
         if decision.notify.value != "resolve":
             incident.alerted_mentions = incident.mentions
             incident.alerted_severity = decision.severity

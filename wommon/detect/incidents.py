@@ -4,13 +4,14 @@ An incident alerts when the spread model gives it at least `alert_confidence` of
 `viral_mentions`, and it already has `min_mentions` from `min_sources` different sites:
 one grumpy review, however angry, is not a spreading story. After that it speaks only when
 something changed: it escalates when its severity rises, updates when it grew by
-`update_step` mentions, cools after `cooldown_hours` of quiet and resolves after twice that
-(hysteresis: a story that pauses overnight keeps its one thread). A resolved story that
-comes back re-opens, in the same thread.
+`update_step` mentions (or by a quarter, for a big story), cools after `cooldown_hours` of
+quiet and resolves after twice that (hysteresis: a story that pauses overnight keeps its
+one thread). A resolved story that comes back re-opens, in the same thread.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -41,6 +42,9 @@ class Notify(StrEnum):
 
 
 SEVERITIES = ("low", "medium", "high")
+# A big story is worth an update when it grew by a quarter, not every few mentions: a
+# thread of a thousand "+3" updates is noise.
+UPDATE_GROWTH = 0.25
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,8 @@ def _decide(fig: IncidentFigures, now: datetime, cfg: DetectSettings) -> Decisio
         rank = SEVERITIES.index
         if fig.alerted_severity is not None and rank(level) > rank(fig.alerted_severity):
             return Decision(State.ALERTING, level, Notify.ESCALATE)
-        grown = fig.mentions - fig.alerted_mentions >= cfg.update_step
+        step = max(cfg.update_step, math.ceil(fig.alerted_mentions * UPDATE_GROWTH))
+        grown = fig.mentions - fig.alerted_mentions >= step
         if quiet < cooldown:
             return Decision(State.ALERTING, level, Notify.UPDATE if grown else None)
         if quiet >= 2 * cooldown:
