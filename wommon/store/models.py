@@ -53,6 +53,8 @@ class Mention(SQLModel, table=True):
         Index("ix_mention_uid", "uid"),
         Index("ix_mention_incident_domain", "incident_id", "domain"),
         Index("ix_mention_incident_author", "incident_id", "author"),
+        # A brand's mentions in one hour: the baseline's counts.
+        Index("ix_mention_brand_published", "brand", "published_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

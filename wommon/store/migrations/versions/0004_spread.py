@@ -30,6 +30,7 @@ def upgrade() -> None:
     op.create_index("ix_mention_uid", "mention", ["uid"])
     op.create_index("ix_mention_incident_domain", "mention", ["incident_id", "domain"])
     op.create_index("ix_mention_incident_author", "mention", ["incident_id", "author"])
+    op.create_index("ix_mention_brand_published", "mention", ["brand", "published_at"])
     op.create_table(
         "brand_hour",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -42,6 +43,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("brand_hour")
+    op.drop_index("ix_mention_brand_published", "mention")
     op.drop_index("ix_mention_incident_author", "mention")
     op.drop_index("ix_mention_incident_domain", "mention")
     op.drop_index("ix_mention_uid", "mention")
