@@ -103,7 +103,8 @@ def mention_text(cascade: Cascade, index: int, number: int) -> tuple[str, str]:
     (the collector keeps one copy of identical posts, and copies are one voice)."""
     template = TEMPLATES[(index + len(cascade.story)) % len(TEMPLATES)]
     detail = DETAILS[(index * 7 + number) % len(DETAILS)].format(n=100000 + number)
-    return cascade.title, f"{template.format(t=cascade.title)} {detail} #{number}"
+    signature = f"Posted by user{number} on site{number}, share {index} of this story."
+    return cascade.title, f"{template.format(t=cascade.title)} {detail} {signature}"
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ _ES = [
     (1.6, r"\b(sigo|seguimos|llevo|llevamos) (esperando|sin)\b"),
     (
         1.4,
-        r"\b(me|nos) (colgaron|colgo|cuelgan|ignoran|ignoraron)\b|\bnadie (me |nos )?(contesta|responde|atiende|ayuda)\b",
+        r"\b(me|nos) (colgaron|colgo|cuelgan|ignoran|ignoraron)\b|\bnadie\b[^.!?]{0,40}\b(contesta|responde|atiende|ayuda)\b",
     ),
     (1.4, r"\bsin (respuesta|servicio|senal|luz|internet|reembolso|solucion)\b"),
     (1.3, r"\bno (funciona|va|carga|llega|llego|contestan|responden|atienden|me dejan|puedo)\b"),

@@ -18,9 +18,19 @@ _SAMPLE_CHARS = 1000
 
 
 def detect_language(text: str) -> str | None:
-    """ISO 639-1 code of `text`, or None when it cannot be told."""
+    """ISO 639-1 code of `text`, or None when it cannot be told.
+
+    A post that mixes English and Spanish ("Acme me colgó otra vez, worst service") leaves
+    the model unsure between the two: when they are its leading guesses together, the
+    likelier one is taken, since either is scored with both languages' complaint cues."""
     sample = " ".join(text[:_SAMPLE_CHARS].split())
     if len(sample) < 3:
         return None
-    (best,) = detect(sample, model="lite", k=1)
-    return str(best["lang"]) if float(best["score"]) >= MIN_CONFIDENCE else None
+    guesses = detect(sample, model="lite", k=3)
+    best = guesses[0]
+    if float(best["score"]) >= MIN_CONFIDENCE:
+        return str(best["lang"])
+    scored = [g for g in guesses if g["lang"] in SCORED]
+    if scored and sum(float(g["score"]) for g in scored) >= MIN_CONFIDENCE:
+        return str(scored[0]["lang"])
+    return None
