@@ -44,6 +44,8 @@ log = logging.getLogger("wommon.detect")
 # A second post by a site or author already heard in the incident is not a new voice.
 SAME_SITE_WEIGHT = 0.5
 SAME_AUTHOR_WEIGHT = 0.1
+# Copies of a much-copied text: the newest few say which open incident holds them.
+_LOOKUPS = 20
 
 
 @dataclass(frozen=True)
@@ -194,11 +196,14 @@ def _existing(
 
     if mention.fingerprint:
         copies = session.exec(
-            select(Mention.incident_id).where(
+            select(Mention.incident_id)
+            .where(
                 Mention.fingerprint == mention.fingerprint,
                 col(Mention.incident_id).is_not(None),
                 Mention.id != mention.id,
             )
+            .order_by(col(Mention.id).desc())
+            .limit(_LOOKUPS)
         )
         incident = open_one(copies)
         if incident is not None:
@@ -206,9 +211,9 @@ def _existing(
     linked = [canonical_url(u) for u in json.loads(mention.links or "[]")][:50]
     if linked:
         sources = session.exec(
-            select(Mention.incident_id).where(
-                col(Mention.uid).in_(linked), col(Mention.incident_id).is_not(None)
-            )
+            select(Mention.incident_id)
+            .where(col(Mention.uid).in_(linked), col(Mention.incident_id).is_not(None))
+            .limit(_LOOKUPS)
         )
         incident = open_one(sources)
         if incident is not None:
