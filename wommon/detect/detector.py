@@ -91,6 +91,7 @@ def detect_pending(
             semantic=cfg.semantic_similarity,
         )
         touched: dict[int, Incident] = {}
+        spreads = _Spreads()
         hours: set[tuple[str, datetime]] = set()
         opened = 0
         for mention, _ in pending:
@@ -113,13 +114,16 @@ def detect_pending(
                 meaning()
             new_site, novelty = _novelty(session, incident, mention)
             voice = 0.0 if copy else weight * novelty
-            centroid = _join(incident, mention, voice, new_site and not copy, meaning.vector)
+            centroid = _join(
+                spreads, incident, mention, voice, new_site and not copy, meaning.vector
+            )
             if centroid is not None:
                 index.move(incident.brand, incident.id or 0, centroid)
             mention.incident_id = incident.id
             session.add(mention)
             session.flush()
             touched[incident.id or 0] = incident
+        spreads.save()
         surprises = _recount(session, hours, now)
         status = "suppressed" if historical and not alert else "pending"
         queued = 0
@@ -263,6 +267,7 @@ def _open(
 
 
 def _join(
+    spreads: _Spreads,
     incident: Incident,
     mention: Mention,
     voice: float,
@@ -271,11 +276,12 @@ def _join(
 ) -> embed.Vector | None:
     """Count `mention` into its incident: size, voices, spread; returns the new centroid
     (mentions that joined by their words leave it as it is)."""
-    state = observe(SpreadState.from_json(incident.spread), mention.published_at, voice)
-    centroid = running_mean(embed.from_bytes(incident.centroid), incident.mentions, vector)
-    if vector is not None and centroid is not None:
-        incident.centroid = embed.to_bytes(centroid)
-    incident.spread = state.to_json()
+    state = observe(spreads.get(incident), mention.published_at, voice)
+    spreads.put(incident, state)
+    centroid = None
+    if vector is not None:
+        centroid = running_mean(embed.from_bytes(incident.centroid), incident.mentions, vector)
+        incident.centroid = embed.to_bytes(centroid) if centroid is not None else None
     incident.mentions += 1
     incident.voices = round(incident.voices + voice, 6)
     incident.sources += int(new_site)
@@ -284,7 +290,26 @@ def _join(
     if incident.state == State.RESOLVED:
         log.debug("incident re-opened incident=%s brand=%s", incident.id, incident.brand)
         incident.state = State.WATCHING
-    return centroid if vector is not None else None
+    return centroid
+
+
+class _Spreads:
+    """Incidents' spread states decoded once per run and written back once at its end,
+    not parsed and serialised for every mention a big story receives."""
+
+    def __init__(self) -> None:
+        self._states: dict[int, tuple[Incident, SpreadState]] = {}
+
+    def get(self, incident: Incident) -> SpreadState:
+        found = self._states.get(incident.id or 0)
+        return found[1] if found else SpreadState.from_json(incident.spread)
+
+    def put(self, incident: Incident, state: SpreadState) -> None:
+        self._states[incident.id or 0] = (incident, state)
+
+    def save(self) -> None:
+        for incident, state in self._states.values():
+            incident.spread = state.to_json()
 
 
 def _recount(
