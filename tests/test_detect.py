@@ -242,3 +242,9 @@ def test_brand_hours_are_recounted_not_added_twice(engine: Engine) -> None:
     detect_pending(engine, CFG, (ACME,), START + timedelta(hours=1))
     with Session(engine) as session:
         assert [h.negative for h in session.exec(select(BrandHour))] == [2]
+
+
+def test_a_big_story_updates_its_thread_by_quarters_not_every_few_mentions() -> None:
+    big = dict(sources=40, p_viral=1.0, alerted_mentions=100, alerted_severity="high")
+    assert decide(fig(State.ALERTING, mentions=110, **big), START, CFG).notify is None
+    assert decide(fig(State.ALERTING, mentions=125, **big), START, CFG).notify == Notify.UPDATE
