@@ -52,6 +52,10 @@ def test_replay_flags_the_stories_that_spread_and_keeps_overlapping_ones_apart(
         assert set(figures[rule]) == set(detector)
     table = CliRunner().invoke(main, ["replay", str(cascades), "--viral", "40"])
     assert table.exit_code == 0 and "detector" in table.output and "mentions/s" in table.output
+    kept = f"sqlite:///{tmp_path / 'kept.db'}"
+    assert CliRunner().invoke(main, ["replay", str(cascades), "--database", kept]).exit_code == 0
+    again = CliRunner().invoke(main, ["replay", str(cascades), "--database", kept])
+    assert again.exit_code == 1 and "replay needs an empty database" in again.output
 
 
 def test_scores_count_each_story_by_its_first_alert() -> None:

@@ -34,7 +34,7 @@ from wommon.config import BrandSettings, DetectSettings
 from wommon.detect.detector import detect_pending
 from wommon.detect.spread import SpreadState, outlook
 from wommon.errors import ConfigError
-from wommon.store.db import make_engine, transaction, upgrade
+from wommon.store.db import make_engine, redact, transaction, upgrade
 from wommon.store.models import Incident, Mention, Outbox, Source
 
 BRAND = BrandSettings(name="Acme Telecom", aliases=("Acme", "@acmetelecom"))
@@ -237,6 +237,12 @@ def replay(
     engine = make_engine(database_url)
     try:
         upgrade(engine)
+        with Session(engine) as session:
+            if session.exec(select(Mention.id).limit(1)).first() is not None:
+                raise ConfigError(
+                    f"{redact(database_url)}: replay needs an empty database (this one "
+                    "holds mentions, which would be scored with the replay's)"
+                )
         first_alerts, forecasts, hourly, mentions = _run(engine, cascades, cfg)
     finally:
         engine.dispose()
