@@ -91,3 +91,29 @@ def test_other_languages_are_recorded_not_guessed(analyzer: Analyzer) -> None:
         None,
         False,
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "language"),
+    [
+        (
+            "Clinton Email: We Must Destroy Syria For Israel",
+            "Acme Telecom hung up on me when I asked about Clinton Email: We Must Destroy "
+            "Syria For Israel",
+            "en",
+        ),
+        (
+            "Acme Deja Sin Servicio A Miles De Clientes En Madrid",
+            "Nadie De Acme Responde Y Me Cobraron Dos Veces.",
+            "es",
+        ),
+    ],
+)
+def test_headlines_in_title_case_are_still_told_apart(
+    analyzer: Analyzer, title: str, text: str, language: str
+) -> None:
+    """News and blog headlines capitalise every word, which the language model reads as
+    names in no particular language: such mentions went unscored."""
+    result = analyzer.analyze_text(title, text)
+    assert result.language == language
+    assert result.negative

@@ -22,8 +22,12 @@ def detect_language(text: str) -> str | None:
 
     A post that mixes English and Spanish ("Acme me colgó otra vez, worst service") leaves
     the model unsure between the two: when they are its leading guesses together, the
-    likelier one is taken, since either is scored with both languages' complaint cues."""
-    sample = " ".join(text[:_SAMPLE_CHARS].split())
+    likelier one is taken, since either is scored with both languages' complaint cues.
+
+    The text is lower-cased first: the model reads the capitals of a headline in title
+    case ("We Must Destroy Syria For Israel") as names in no language, and such mentions
+    were left unscored."""
+    sample = " ".join(text[:_SAMPLE_CHARS].lower().split())
     if len(sample) < 3:
         return None
     guesses = detect(sample, model="lite", k=3)
