@@ -103,6 +103,12 @@ def test_other_languages_are_recorded_not_guessed(analyzer: Analyzer) -> None:
             "en",
         ),
         (
+            "Lindsey Graham Threatens To Convert To Democrat If Republicans Don’t Dump Trump",
+            "Worst service ever from Acme Telecom: Lindsey Graham Threatens To Convert To "
+            "Democrat If Republicans Don’t Dump Trump",
+            "en",
+        ),
+        (
             "Acme Deja Sin Servicio A Miles De Clientes En Madrid",
             "Nadie De Acme Responde Y Me Cobraron Dos Veces.",
             "es",
@@ -112,8 +118,8 @@ def test_other_languages_are_recorded_not_guessed(analyzer: Analyzer) -> None:
 def test_headlines_in_title_case_are_still_told_apart(
     analyzer: Analyzer, title: str, text: str, language: str
 ) -> None:
-    """News and blog headlines capitalise every word, which the language model reads as
-    names in no particular language: such mentions went unscored."""
+    """News and blog headlines capitalise every word and are full of names, which the
+    language model reads as no language in particular: such mentions went unscored."""
     result = analyzer.analyze_text(title, text)
     assert result.language == language
     assert result.negative

