@@ -4,6 +4,7 @@ import pytest
 
 from tests.helpers import ACME
 from wommon.analyze.brands import BrandMatcher, fold
+from wommon.analyze.lexicon import LexiconScore, spanish_score
 from wommon.analyze.pipeline import Analyzer
 from wommon.config import BrandSettings
 
@@ -80,6 +81,28 @@ def test_spanish_gets_a_sentiment_from_the_shipped_model(
     assert result.tone == tone
     assert result.sentiment is not None and -1 <= result.sentiment <= 1
     assert result.negative == (tone == "negative")
+
+
+def test_spanish_short_sentences_are_read_by_their_words(analyzer: Analyzer) -> None:
+    """The model alone read "Buen hotel" as negative, "Atención de pésima calidad" as
+    positive and "Tienda sucia y cara" as neutral; the lexicon's words temper it."""
+
+    def tone(text: str) -> str | None:
+        return analyzer.analyze_text("", text, require_brand=False).tone
+
+    assert tone("Buen hotel") != "negative"
+    assert tone("Atención de pésima calidad") != "positive"
+    assert tone("Tienda sucia y cara") == "negative"
+
+
+def test_spanish_lexicon_negates_and_boosts() -> None:
+    plain, boosted, negated = (
+        spanish_score(t) for t in ("es limpio", "es muy limpio", "no es limpio")
+    )
+    assert plain.hits == boosted.hits == negated.hits == 1
+    assert 0 < plain.compound < boosted.compound
+    assert negated.compound < 0
+    assert spanish_score("la tienda abre a las diez") == LexiconScore(0.0, 0)
 
 
 def test_other_languages_are_recorded_not_guessed(analyzer: Analyzer) -> None:

@@ -16,6 +16,7 @@ from wommon.analyze.aspects import aspect_of
 from wommon.analyze.brands import BrandMatcher, fold
 from wommon.analyze.complaint import complaint_score
 from wommon.analyze.language import SCORED, detect_language
+from wommon.analyze.lexicon import spanish_score
 from wommon.analyze.model import polarity
 from wommon.analyze.sentiment import SentimentScorer, split_sentences
 from wommon.store.db import transaction
@@ -40,6 +41,11 @@ class Analysis:
 COMPLAINT_THRESHOLD = 0.5
 # VADER's own neutral band.
 NEUTRAL_BAND = 0.05
+# Spanish: when the lexicon knows a word of the text, its compound weighs this much against
+# the model's (it is the surer of the two on short sentences), and the blend is neutral
+# within this band (the model's compound, from class probabilities, runs wider than VADER's).
+SPANISH_LEXICON_SHARE = 0.6
+SPANISH_NEUTRAL_BAND = 0.3
 
 
 class Analyzer:
@@ -60,8 +66,9 @@ class Analyzer:
         every entry about that brand even when the text never names it.
 
         English is scored with VADER, Spanish with the shipped multilingual model (VADER's
-        lexicon is English); both add the complaint layer. Any other language is recorded
-        with its language and left unscored rather than scored wrongly."""
+        lexicon is English) and a Spanish lexicon; both add the complaint layer. Any other
+        language is recorded with its language and left unscored rather than scored
+        wrongly."""
         brand = self._matcher.match(f"{title}\n{text}") or source_brand
         language = detect_language(f"{title}. {text}")
         if language not in SCORED:
@@ -79,8 +86,7 @@ class Analyzer:
                 else "neutral"
             )
         else:
-            (found,) = polarity([joined])
-            sentiment, tone = found.compound, found.label
+            sentiment, tone = _spanish(joined)
             clearly_negative = tone == "negative"
         complaint = complaint_score(joined, sentiment).probability
         bad = complaint >= COMPLAINT_THRESHOLD or clearly_negative
@@ -111,6 +117,24 @@ class Analyzer:
         if title:
             about.insert(0, title)
         return about
+
+
+def _spanish(text: str) -> tuple[float, str]:
+    """Sentiment and tone of a Spanish text: the model's, blended with the lexicon's when
+    the text has one of its words."""
+    (found,) = polarity([text])
+    words = spanish_score(text)
+    if not words.hits:
+        return found.compound, found.label
+    blend = (1 - SPANISH_LEXICON_SHARE) * found.compound + SPANISH_LEXICON_SHARE * words.compound
+    tone = (
+        "negative"
+        if blend <= -SPANISH_NEUTRAL_BAND
+        else "positive"
+        if blend >= SPANISH_NEUTRAL_BAND
+        else "neutral"
+    )
+    return blend, tone
 
 
 def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: int = 500) -> int:

@@ -1,0 +1,70 @@
+"""Spanish sentiment words, VADER's way: a valence per word, boosted by "muy", turned over
+by a negation just before, summed and squashed into [-1, 1].
+
+The shipped model (`model.py`) reads the whole sentence but misjudges short ones ("Buen
+hotel" came out slightly negative, "Hotel de pésima calidad" positive): a sentence that
+carries one of these words is judged by the word as much as by the model.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from wommon.analyze.brands import fold
+
+_WORD = re.compile(r"[^\W\d_]+")
+# "no", "nunca", "ni"... within three words before: "no es limpio" is not clean.
+_NEGATIONS = frozenset("no nunca ni sin jamas tampoco nada".split())  # noqa: SIM905
+_NEGATION_SCOPE = 3
+# VADER's own constants: a negation scales by -0.74; compound = s / sqrt(s^2 + 15).
+_NEGATION = -0.74
+_ALPHA = 15.0
+_BOOSTERS = {
+    "muy": 0.3,
+    "super": 0.3,
+    "demasiado": 0.3,
+    "totalmente": 0.3,
+    "realmente": 0.2,
+    "tan": 0.2,
+    "mas": 0.2,
+    "bastante": 0.15,
+}
+
+
+@dataclass(frozen=True)
+class LexiconScore:
+    compound: float
+    # How many lexicon words the text has: none means the lexicon has no opinion.
+    hits: int
+
+
+@cache
+def _valences() -> dict[str, float]:
+    text = resources.files("wommon.analyze").joinpath("es_lexicon.tsv").read_text("utf-8")
+    valences = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            word, valence = line.split("\t")
+            valences[word] = float(valence)
+    return valences
+
+
+def spanish_score(text: str) -> LexiconScore:
+    valences = _valences()
+    words = _WORD.findall(fold(text))
+    total, hits = 0.0, 0
+    for i, word in enumerate(words):
+        valence = valences.get(word)
+        if valence is None:
+            continue
+        hits += 1
+        if i and words[i - 1] in _BOOSTERS:
+            valence *= 1 + _BOOSTERS[words[i - 1]]
+        if any(w in _NEGATIONS for w in words[max(0, i - _NEGATION_SCOPE) : i]):
+            valence *= _NEGATION
+        total += valence
+    return LexiconScore(total / math.sqrt(total * total + _ALPHA) if hits else 0.0, hits)
