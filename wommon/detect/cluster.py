@@ -42,6 +42,8 @@ STOPWORDS = frozenset(
     """.split()  # noqa: SIM905
 )
 KEY_TERMS = 12
+# A word used by at most this many of a brand's stories (or 1 in 100) singles one out.
+DISTINCTIVE_STORIES = 2
 # "charged", "charges" and "charge" are one term; Snowball is the stemmer Lucene ships.
 _STEM = snowballstemmer.stemmer("english")
 
@@ -169,10 +171,13 @@ class StoryIndex:
 
         weight = {t: idf(t) for t in words}
         own = sum(weight.values())
-        # Candidates come through the rarer words only: a story sharing nothing but words
-        # half the stories use cannot reach the threshold, and those words' postings are
-        # what would make this cost grow with the number of stories.
-        rare = [t for t in words if b.df[t] <= max(1, n // 2)]
+        # Candidates come through distinctive words only: a story is a candidate when it
+        # shares a word that few of the brand's stories use. Complaint phrasing ("hung up",
+        # "charged twice", "no answer") recurs across stories and, weighted, could add up
+        # to a match by itself: a new story told with another's phrasing then joined it.
+        # Looking up only these words' postings also keeps the cost flat as stories grow.
+        distinctive = max(DISTINCTIVE_STORIES, n // 100)
+        rare = [t for t in words if b.df[t] <= distinctive]
         candidates = {sid for t in rare for sid in b.postings.get(t, ())}
         best: Match | None = None
         for story_id in candidates:
