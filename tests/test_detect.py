@@ -130,6 +130,21 @@ def test_words_every_story_shares_weigh_little() -> None:
     assert found is not None and found.incident_id == 0
 
 
+def test_a_new_story_told_in_a_known_phrasing_opens_its_own_incident() -> None:
+    """Stories told with the same complaint phrasing share most of their words; only the
+    words naming the story tell them apart."""
+    phrasing = "Acme hung up on me when I asked about {}. Ticket open, third call."
+    topics = ["dailynative", "neon nettle", "sid miller"]
+    others = ["roaming fees in France", "broken router", "fiber outage", "shop downtown"]
+    stories = [Story(i, "Acme", _words(phrasing.format(t))) for i, t in enumerate(topics)]
+    stories += [Story(10 + i, "Acme", _words(t)) for i, t in enumerate(others)]
+    index = StoryIndex(stories, similarity=CFG.similarity, semantic=CFG.semantic_similarity)
+    new = _words(phrasing.format("the legislative process"))
+    assert index.match("Acme", new, _no_meaning) is None
+    again = index.match("Acme", _words("dailynative: Acme hung up on me"), _no_meaning)
+    assert again is not None and again.incident_id == 0
+
+
 def test_story_index_matches_across_languages_by_meaning() -> None:
     english, spanish, other = embed.embed(
         [
