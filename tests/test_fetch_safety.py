@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import socket
+import threading
 import time
 import tracemalloc
 from http.server import BaseHTTPRequestHandler
@@ -139,6 +140,30 @@ def test_total_deadline(server: HTTPServer, route) -> None:  # type: ignore[no-u
     assert time.monotonic() - started < 2.5
 
 
+@pytest.mark.parametrize("length", [True, False])
+def test_a_body_cut_off_at_the_deadline_is_an_error(server: HTTPServer, length: bool) -> None:
+    """R3: two thirds of a feed and then silence is a failed fetch, not a shorter feed:
+    nothing of it reaches the parser (with or without a Content-Length)."""
+    doc = rss(*[(f"g{i}", f"Acme post {i}", "Acme text " * 50) for i in range(30)])
+    release = threading.Event()
+
+    def stall(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        if length:
+            handler.send_header("Content-Length", str(len(doc)))
+        handler.end_headers()
+        handler.wfile.write(doc[: len(doc) * 2 // 3])
+        handler.wfile.flush()
+        release.wait(10)
+
+    server.routes["/stall"] = stall
+    try:
+        with pytest.raises(FetchError, match=r"took longer than 1 s|timed out after 1 s"):
+            get(server.url("/stall"), limits(timeout_seconds=1))
+    finally:
+        release.set()
+
+
 def test_size_caps(server: HTTPServer) -> None:
     """R4: a large body, a lying Content-Length and a gzip bomb all stop at the cap."""
     big = b"<rss>" + b"x" * 3_000_000 + b"</rss>"
@@ -224,6 +249,31 @@ def test_billion_laughs_is_rejected_fast_and_small() -> None:
     )
     with pytest.raises(ParseError, match="declares XML entities"):
         parse(utf16, url="u")
+
+
+def hidden_bomb(encoding: str) -> bytes:
+    """An entity declaration behind a 70 KB comment, 20,000 references to 50 KB each."""
+    doc = (
+        f'<?xml version="1.0" encoding="{encoding}"?>\n<!--{"x" * 70_000}-->\n'
+        f'<!DOCTYPE rss [<!ENTITY a "{"A" * 50_000}">]>\n'
+        f'<rss version="2.0"><channel><title>t</title><item><guid>1</guid>'
+        f"<title>{'&a;' * 20_000}</title></item></channel></rss>"
+    )
+    return doc.encode("cp037" if encoding == "cp037" else "utf-8")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp037"])
+def test_entity_declarations_are_refused_anywhere_in_any_encoding(encoding: str) -> None:
+    """R10: a declaration past the first 64 KiB, or in EBCDIC, is refused as fast and small
+    as one in the prolog, before feedparser (and its loose fallback) sees it."""
+    tracemalloc.start()
+    started = time.monotonic()
+    with pytest.raises(ParseError, match="declares XML entities"):
+        parse(hidden_bomb(encoding), url="u")
+    elapsed = time.monotonic() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert elapsed < 1 and peak < 50_000_000
 
 
 def test_external_entities_are_never_read() -> None:

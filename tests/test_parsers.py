@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
 
 from tests.conftest import DATA
+from tests.http_server import rss
 from wommon.cli import main
 from wommon.collect.entry import canonical_url, fingerprint, hamming, make_uid
 from wommon.collect.parsers import parse, sniff
@@ -136,3 +139,72 @@ def test_parser_pool_parses_in_a_process_and_reports_errors() -> None:
         assert info.value.url == "https://x.example/f"
     finally:
         pool.close()
+
+
+def _big_feed(entries: int) -> bytes:
+    return rss(
+        *[(f"g{i}", f"Acme post {i}", f"Acme text number {i} " * 10) for i in range(entries)]
+    )
+
+
+def test_parser_process_over_its_deadline_is_replaced() -> None:
+    """A parse that overruns its deadline has its process killed and replaced: the next
+    document parses, and a document that waited for a free process meanwhile is not
+    charged for the wait."""
+    from wommon.collect.parsers import ParserPool
+
+    pool = ParserPool(1, timeout=0.05)
+    try:
+        pool("rss", rss(("warm", "Acme", "x")), url="https://x.example/warm")
+        (worker,) = pool._workers
+        with pytest.raises(ParseError, match=r"longer than 0\.05 s"):
+            pool("rss", _big_feed(20_000), url="https://x.example/big")
+        assert not worker.alive
+        assert pool("rss", rss(("g1", "Acme", "x")), url="https://x.example/f").entries
+    finally:
+        pool.close()
+
+    pool = ParserPool(1, timeout=2.0)
+    try:
+        pool("rss", rss(("warm", "Acme", "x")), url="https://x.example/warm")
+        with ThreadPoolExecutor(2) as threads:
+            slow = threads.submit(pool, "rss", _big_feed(20_000), url="https://x.example/big")
+            while not pool._idle.empty():
+                time.sleep(0.01)  # readiness: the big document holds the only process
+            quick = threads.submit(pool, "rss", rss(("g2", "Acme", "y")), url="https://x.example/q")
+            assert quick.result(60).entries[0].uid == "g2"
+            with pytest.raises(ParseError, match="longer than"):
+                slow.result(60)
+    finally:
+        pool.close()
+
+
+def test_parser_process_has_a_memory_ceiling() -> None:
+    """A document that needs more memory than the parser may map is refused, and the
+    process that ran out is replaced."""
+    from wommon.collect.parsers import ParserPool
+
+    pool = ParserPool(1, timeout=120, memory_bytes=400 * 2**20)
+    try:
+        with pytest.raises(ParseError, match="more than 400 MiB of memory"):
+            pool("rss", rss(("g", "Acme", "Acme word " * 1_000_000)), url="https://x.example/big")
+        assert pool("rss", rss(("g1", "Acme", "x")), url="https://x.example/f").entries
+    finally:
+        pool.close()
+
+
+def test_deeply_nested_json_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A JSON document of 200,000 nested arrays is refused by name in `inspect` and in a
+    history file, never a traceback."""
+    deep = tmp_path / "deep.json"
+    deep.write_bytes(b"[" * 200_000)
+    runner = CliRunner()
+    result = runner.invoke(main, ["inspect", str(deep), "--kind", "jsonfeed"])
+    assert result.exit_code == 1 and "nested deeper than" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    from wommon.collect.history import read_history
+
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text('{"title": "Acme", "text": "ok"}\n' + "[" * 200_000 + "\n")
+    entries, warnings = read_history(lines)
+    assert len(entries) == 1 and any("nested deeper than" in w for w in warnings)

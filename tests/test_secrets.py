@@ -21,8 +21,8 @@ from wommon.cli import main
 from wommon.clock import SystemClock
 from wommon.metrics import Metrics
 from wommon.status import snapshot
-from wommon.store.db import transaction
-from wommon.store.models import Incident, Outbox
+from wommon.store.db import make_engine, transaction
+from wommon.store.models import Incident, Outbox, Source
 from wommon.store.outbox import enqueue
 
 SENTINEL = "xoxb-SENTINEL-0123456789"
@@ -113,3 +113,62 @@ def test_sentinel_token_appears_nowhere(
 def test_redactor_masks_slack_shapes_without_being_told() -> None:
     text = "xoxb-123-456-abc and xapp-1-A0-99 and https://hooks.slack.com/services/T0/B0/XYZ end"
     assert logs.Redactor()(text) == "*** and *** and *** end"
+
+
+def test_feed_url_credentials_appear_nowhere(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """R37: a feed URL with a password and a token-like query parameter: the fetch error
+    stored, the log, `wommon sources` and `wommon inspect` show neither."""
+    from tests.helpers import settings, source
+    from tests.http_server import HTTPServer, send
+    from wommon.clock import SimulatedClock
+    from wommon.pipeline import Pipeline
+
+    logs.setup("debug", "text")
+    with HTTPServer() as server:
+        server.routes["/feed"] = lambda h: send(h, 500, b"down")
+        url = server.url("/feed?api_key=KEYSENTINEL9&page=2").replace(
+            "http://", "http://alice:PASSSENTINEL9@"
+        )
+        cfg = settings(db_url, (source("private", url),))
+        pipeline = Pipeline(cfg, SimulatedClock(NOW), notifier=None)
+        try:
+            pipeline.prepare()
+            pipeline.collect()
+        finally:
+            pipeline.close()
+        conf = tmp_path / "w.toml"
+        conf.write_text(
+            f'[storage]\nurl = "{db_url}"\n[[sources]]\nname = "private"\nurl = "{url}"\n'
+        )
+        runner = CliRunner()
+        listed = runner.invoke(main, ["sources", str(conf)])
+        inspected = runner.invoke(main, ["inspect", url, "--allow-network", "127.0.0.1/32"])
+    with Session(make_engine(db_url)) as session:
+        stored = [s.last_error or "" for s in session.exec(select(Source))]
+    assert stored and "HTTP 500" in stored[0] and "alice:***@" in stored[0]
+    assert "HTTP 500" in listed.output and inspected.exit_code == 1
+    captured = capsys.readouterr()
+    everywhere = "\n".join([*stored, listed.output, inspected.output, captured.err])
+    assert "PASSSENTINEL9" not in everywhere and "KEYSENTINEL9" not in everywhere
+
+
+def test_redact_url() -> None:
+    from wommon.redaction import redact_url
+
+    assert redact_url("https://alice:pw@h.example/f?token=abc&x=1") == (
+        "https://alice:***@h.example/f?token=***&x=1"
+    )
+    assert redact_url("https://h.example/f?page=2") == "https://h.example/f?page=2"
+
+
+def test_building_a_notifier_registers_its_secrets() -> None:
+    """A webhook on any host (not only hooks.slack.com) is masked in every log line once a
+    notifier is built for it, whichever command built it (`backfill --alert` too)."""
+    from wommon.config import Settings, SlackTarget
+    from wommon.pipeline import default_notifier
+
+    hook = "http://127.0.0.1:1/webhook/T0/HOOKSENTINEL9"
+    default_notifier(Settings(), SlackTarget(channel="#a", webhook_url=hook))
+    assert "HOOKSENTINEL9" not in logs.REDACT(f"POST {hook} failed")

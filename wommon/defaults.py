@@ -16,6 +16,9 @@ FETCH_MAX_REDIRECTS = 5
 FETCH_WORKERS = 16
 # Miniflux's default: more than two at once to one host looks like an attack to small sites.
 FETCH_MAX_PER_HOST = 2
+# A parser process may map this much memory: a 10 MB feed parses in about 200 MB, and a
+# document that needs more (an entity bomb that got past every check) is refused, not obeyed.
+PARSE_MEMORY_BYTES = 1024 * 1024 * 1024
 USER_AGENT = "wommon/{version} (+https://github.com/wommon/wommon)"
 
 # Backoff after failures: double the interval each time, never more than a day (R9).

@@ -6,6 +6,8 @@ into wommon, so callers catch one family and the message always names what and w
 
 from __future__ import annotations
 
+from wommon.redaction import redact_text, redact_url
+
 
 class WommonError(Exception):
     """Root of every error raised by wommon."""
@@ -23,7 +25,7 @@ class FetchError(WommonError):
     """A feed could not be fetched; the source is marked, the run goes on."""
 
     def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
+        super().__init__(f"{redact_url(url)}: {redact_text(reason)}")
         self.url = url
         self.reason = reason
 
@@ -35,7 +37,7 @@ class ParseError(WommonError, ValueError):
     """A fetched document held no recoverable feed."""
 
     def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
+        super().__init__(f"{redact_url(url)}: {redact_text(reason)}")
         self.url = url
         self.reason = reason
 

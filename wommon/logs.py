@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 from collections.abc import Iterable
 
 from pythonjsonlogger.json import JsonFormatter
 
-_PATTERNS = (
-    re.compile(r"xox[a-z]-[A-Za-z0-9-]+"),
-    re.compile(r"xapp-[A-Za-z0-9-]+"),
-    re.compile(r"https://hooks\.slack\.com/[^\s'\"]+"),
-)
+from wommon.redaction import redact_text
+
 _PRIORITY = {
     logging.DEBUG: 7,
     logging.INFO: 6,
@@ -40,9 +36,7 @@ class Redactor:
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")
-        for pattern in _PATTERNS:
-            text = pattern.sub("***", text)
-        return text
+        return redact_text(text)
 
 
 REDACT = Redactor()

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from wommon import defaults, logs
 from wommon.alert.console import ConsoleNotifier
 from wommon.alert.digest import enqueue_digest
 from wommon.alert.notifier import Notifier
@@ -77,10 +78,12 @@ def _alive(pid: int) -> bool:
 
 def default_notifier(settings: Settings, target: SlackTarget | None = None) -> Notifier:
     """Slack with a bot token (or, failing that, a webhook) when configured, else the
-    console."""
+    console. Every secret of the target is registered with the log redactor here, where
+    the notifier that will carry it is made, whichever command made it."""
     target = target or slack_target(settings)
     if target is None:
         return ConsoleNotifier()
+    logs.REDACT.add(*target.secrets)
     if target.token:
         return SlackNotifier.from_token(
             target.token, target.api_url, interactive=bool(target.app_token)
@@ -119,6 +122,8 @@ class Pipeline:
         self._parser = ParserPool(
             default_processes() if processes is None else processes,
             settings.collect.timeout_seconds,
+            # A raised body cap must not make every large feed a memory refusal.
+            max(defaults.PARSE_MEMORY_BYTES, 100 * settings.collect.max_bytes),
         )
         self._rng = rng or random.Random()
         self._configure(settings)

@@ -59,7 +59,7 @@ def sources(config_path: str) -> None:
                         s.consecutive_failures,
                         when(s.next_due_at),
                         counts.get(s.id or 0, 0),
-                        (s.last_error or s.disabled_reason or s.last_warning or "")[:80],
+                        logs.REDACT(s.last_error or s.disabled_reason or s.last_warning or "")[:80],
                     )
                 )
         except SQLAlchemyError as exc:

@@ -9,7 +9,6 @@ import sys
 import click
 
 from wommon import config as config_mod
-from wommon import logs
 from wommon.cli import config_argument, fail, load_settings, main
 from wommon.clock import SystemClock
 from wommon.errors import WommonError
@@ -26,9 +25,6 @@ def run(config_path: str) -> None:
     from wommon.pipeline import Pipeline
 
     settings = load_settings(config_path)
-    target = config_mod.slack_target(settings)
-    if target:
-        logs.REDACT.add(*target.secrets)
     systemd = SystemdNotifier()
     try:
         pipeline = Pipeline(settings, SystemClock(), metrics=Metrics())

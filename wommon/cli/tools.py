@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from wommon import config as config_mod
-from wommon import logs
 from wommon.cli import config_argument, fail, load_settings, main
 from wommon.clock import SystemClock
 from wommon.collect.parsers import KINDS
@@ -83,8 +82,6 @@ def alert_test(config_path: str) -> None:
 
     settings = load_settings(config_path)
     target = config_mod.slack_target(settings)
-    if target:
-        logs.REDACT.add(*target.secrets)
     now = SystemClock().now()
     payload = sample_payload(settings.brands[0].name if settings.brands else "Example brand", now)
     channel = channel_for(payload, settings.slack, target.channel if target else "console")

@@ -13,6 +13,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from wommon.collect.entry import Entry, build_entry
+from wommon.collect.parsers.jsonfeed import MAX_DEPTH as _DEPTH
 from wommon.collect.parsers.xmlfeed import refuse_entities
 from wommon.errors import ParseError
 
@@ -51,6 +52,8 @@ def _rows(path: Path) -> list[tuple[int, Any]]:
                 rows.append((number, json.loads(line)))
             except json.JSONDecodeError as exc:
                 rows.append((number, ValueError(f"invalid JSON: {exc.msg}")))
+            except RecursionError:
+                rows.append((number, ValueError(f"JSON nested deeper than {_DEPTH} levels")))
         return rows
 
 

@@ -145,6 +145,9 @@ def fetch(
                     raise FetchError(url, f"body exceeds the {limits.max_bytes}-byte cap")
                 if time.monotonic() > deadline:
                     raise FetchError(url, f"took longer than {limits.timeout_seconds:g} s")
+            if current.expired:
+                # The deadline cut the connection: what arrived is a fragment, not a feed.
+                raise FetchError(url, f"took longer than {limits.timeout_seconds:g} s")
             return _result(response, bytes(body), moved_to)
     except FetchError:
         raise

@@ -29,6 +29,7 @@ from wommon.collect.http import FetchLimits, HTTPStatusError, fetch, retry_after
 from wommon.collect.parsers import parse
 from wommon.collect.store import insert_entries
 from wommon.errors import FetchError, ParseError
+from wommon.redaction import redact_url
 from wommon.store.db import transaction
 from wommon.store.models import Source
 
@@ -138,7 +139,9 @@ def poll(
         return Outcome(task, error=str(exc))
     except Exception as exc:  # a parser bug must cost one source, not the run
         log.exception("unexpected error polling source=%s", task.name)
-        return Outcome(task, error=f"{task.url}: internal error: {exc.__class__.__name__}: {exc}")
+        return Outcome(
+            task, error=f"{redact_url(task.url)}: internal error: {exc.__class__.__name__}: {exc}"
+        )
     return Outcome(
         task,
         feed=feed,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +41,11 @@ def parse(content: bytes, *, url: str, content_type: str | None = None) -> Parse
     return finish(str(doc.get("title", "")), entries, warnings, next_url)
 
 
+# Python's json module recurses once per level; a document of a million "[" exhausts the
+# interpreter's recursion limit (about 1,000) long before memory. Real feeds nest a handful.
+MAX_DEPTH = sys.getrecursionlimit()
+
+
 def load_json(content: bytes, url: str) -> Any:
     try:
         return json.loads(content.decode("utf-8-sig", errors="replace"))
@@ -47,6 +53,8 @@ def load_json(content: bytes, url: str) -> Any:
         raise ParseError(
             url, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise ParseError(url, f"JSON nested deeper than {MAX_DEPTH} levels: refused") from None
 
 
 def parse_iso(value: Any) -> datetime | None:
