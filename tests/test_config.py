@@ -104,3 +104,43 @@ def test_slack_target_from_env_or_credentials(tmp_path: Path) -> None:
     assert target.api_url == "http://127.0.0.1:1/api/"
     no_channel = config.parse("")
     assert config.slack_target(no_channel, env={"SLACK_BOT_TOKEN": "x"}) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("[daemon]\ncollect_every_seconds = 9223372036854775807", 2, "less than or equal"),
+        ("[daemon]\nstop_timeout_seconds = inf", 2, "finite number"),
+        ('[collect]\nuser_agent = "x {bogus}"', 2, "only {version}"),
+        ('[collect]\nuser_agent = "agent {"', 2, "only {version}"),
+        ('[collect]\nuser_agent = "a\\r\\nX-Evil: 1"', 2, "one line"),
+        ('[[sources]]\nname = "a\\u0000b"\nurl = "https://x.example/f"', 2, "NUL"),
+        ('[[sources]]\nname = "a"\nurl = "https://x.example:99999/f"', 3, "Port out of range"),
+        (
+            '[[sources]]\nname = "a"\nurl = "https://x.example/f"\ninterval_seconds = 10000000000',
+            4,
+            "less than or equal",
+        ),
+        ("[detect]\nwindow_hours = inf", 2, "finite number"),
+        ("[detect]\nreopen_days = 1e12", 2, "less than or equal"),
+        ('[daemon]\nhealth_listen = "0.0.0.0:9464"', 2, "health_public = true"),
+        ('[daemon]\nhealth_listen = "127.0.0.1:99999"', 2, "HOST:PORT"),
+        ("[colect]\nx = 1", 1, "unknown table"),
+        ('[sources]\nname = "a"', 1, "[[sources]]"),
+        ('[[brands]]\nname = "Acme"\naliases = [" "]', 3, "blank"),
+    ],
+)
+def test_values_that_would_break_the_daemon_are_rejected_with_their_line(
+    tmp_path: Path, text: str, line: int, message: str
+) -> None:
+    """R39: what `check` accepts must not crash or silently disable `run`; each of these
+    did, and is now an error naming file:line and the key."""
+    error = _error(text, tmp_path)
+    assert f"wommon.toml:{line}: " in error and message in error
+
+
+def test_a_config_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "wommon.toml"
+    path.write_bytes(b'[storage]\nurl = "sqlite:///caf\xe9.db"\n')
+    with pytest.raises(ConfigError, match=r"wommon\.toml:2: config is not valid UTF-8"):
+        config.load(path)

@@ -51,8 +51,19 @@ _SECRET_KEYS = {
 }
 
 
+# Upper bounds: past these a value is a typo, and some (a period of 10^19 seconds) would
+# overflow the scheduler or the date arithmetic of a running daemon.
+_DAY = 24 * 3600
+_MAX_PERIOD_SECONDS = 7 * _DAY
+_MAX_INTERVAL_SECONDS = 30 * _DAY
+_MAX_COUNT = 1_000_000
+_MAX_HOURS = 24 * 366
+_MAX_DAYS = 3660
+
+
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan parse as TOML floats; no setting of wommon means them.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class StorageSettings(_Section):
@@ -68,7 +79,7 @@ class StorageSettings(_Section):
 
 class CollectSettings(_Section):
     timeout_seconds: float = Field(defaults.FETCH_TIMEOUT_SECONDS, gt=0, le=300)
-    max_bytes: int = Field(defaults.FETCH_MAX_BYTES, gt=0)
+    max_bytes: int = Field(defaults.FETCH_MAX_BYTES, gt=0, le=1024 * 1024 * 1024)
     max_redirects: int = Field(defaults.FETCH_MAX_REDIRECTS, ge=0, le=30)
     workers: int = Field(defaults.FETCH_WORKERS, ge=1, le=64)
     max_per_host: int = Field(defaults.FETCH_MAX_PER_HOST, ge=1, le=64)
@@ -76,6 +87,19 @@ class CollectSettings(_Section):
     parse_processes: int | None = Field(None, ge=0, le=32)
     user_agent: str = defaults.USER_AGENT
     allow_networks: tuple[str, ...] = ()
+
+    @field_validator("user_agent")
+    @classmethod
+    def _agent(cls, value: str) -> str:
+        if _CONTROL.search(value):
+            raise ValueError("must be one line of printable text (no CR, LF or control codes)")
+        try:
+            value.format(version="0")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError(
+                "may use only {version} as a placeholder (write {{ and }} for braces)"
+            ) from None
+        return value
 
     @field_validator("allow_networks")
     @classmethod
@@ -91,9 +115,17 @@ class CollectSettings(_Section):
 
 
 class BrandSettings(_Section):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     aliases: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+
+    @field_validator("name", "aliases", "exclude")
+    @classmethod
+    def _words(cls, value: str | tuple[str, ...]) -> str | tuple[str, ...]:
+        for term in (value,) if isinstance(value, str) else value:
+            if not term.strip():
+                raise ValueError("must not be blank (a blank alias would match every post)")
+        return value
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -104,7 +136,7 @@ APPSTORE_URL = "https://itunes.apple.com/{country}/rss/customerreviews/page=1/id
 
 
 class SourceSettings(_Section):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     kind: Literal["rss", "atom", "jsonfeed", "appstore", "googlealerts"] = "rss"
     url: str = ""
     app_id: str | None = Field(None, pattern=r"^[0-9]+$")
@@ -112,7 +144,9 @@ class SourceSettings(_Section):
     brand: str | None = None
     weight: float = Field(1.0, gt=0, le=100)
     interval_seconds: int = Field(
-        defaults.SOURCE_INTERVAL_SECONDS, ge=defaults.MIN_SOURCE_INTERVAL_SECONDS
+        defaults.SOURCE_INTERVAL_SECONDS,
+        ge=defaults.MIN_SOURCE_INTERVAL_SECONDS,
+        le=_MAX_INTERVAL_SECONDS,
     )
 
     @model_validator(mode="after")
@@ -123,26 +157,24 @@ class SourceSettings(_Section):
             )
         if not self.url:
             raise PydanticCustomError("url", 'required (or, for kind = "appstore", app_id)')
-        parts = urlsplit(self.url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise PydanticCustomError(
-                "url", "must be an http:// or https:// URL (got '{url}')", {"url": self.url}
-            )
+        problem = url_problem(self.url)
+        if problem:
+            raise PydanticCustomError("url", "{problem}", {"problem": problem})
         return self
 
 
 class DetectSettings(_Section):
     negative_sentiment: float = Field(defaults.NEGATIVE_SENTIMENT, ge=-1, le=1)
-    window_hours: float = Field(defaults.DETECT_WINDOW_HOURS, gt=0)
-    min_mentions: int = Field(defaults.DETECT_MIN_MENTIONS, ge=1)
-    min_sources: int = Field(defaults.DETECT_MIN_SOURCES, ge=1)
-    viral_mentions: int = Field(defaults.DETECT_VIRAL_MENTIONS, ge=2)
+    window_hours: float = Field(defaults.DETECT_WINDOW_HOURS, gt=0, le=_MAX_HOURS)
+    min_mentions: int = Field(defaults.DETECT_MIN_MENTIONS, ge=1, le=_MAX_COUNT)
+    min_sources: int = Field(defaults.DETECT_MIN_SOURCES, ge=1, le=_MAX_COUNT)
+    viral_mentions: int = Field(defaults.DETECT_VIRAL_MENTIONS, ge=2, le=_MAX_COUNT)
     alert_confidence: float = Field(defaults.DETECT_ALERT_CONFIDENCE, gt=0, le=1)
     similarity: float = Field(defaults.DETECT_SIMILARITY, gt=0, le=1)
     semantic_similarity: float = Field(defaults.DETECT_SEMANTIC_SIMILARITY, gt=0, le=1)
-    update_step: int = Field(defaults.DETECT_UPDATE_STEP, ge=1)
-    cooldown_hours: float = Field(defaults.DETECT_COOLDOWN_HOURS, gt=0)
-    reopen_days: float = Field(defaults.DETECT_REOPEN_DAYS, ge=0)
+    update_step: int = Field(defaults.DETECT_UPDATE_STEP, ge=1, le=_MAX_COUNT)
+    cooldown_hours: float = Field(defaults.DETECT_COOLDOWN_HOURS, gt=0, le=_MAX_HOURS)
+    reopen_days: float = Field(defaults.DETECT_REOPEN_DAYS, ge=0, le=_MAX_DAYS)
 
 
 Severity = Literal["low", "medium", "high"]
@@ -167,6 +199,14 @@ class SlackSettings(_Section):
     quiet_hours: str | None = None
     quiet_min_severity: Severity = "high"
     daily_digest: str | None = None
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, value: str | None) -> str | None:
+        problem = url_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -196,13 +236,15 @@ class SlackSettings(_Section):
 
 
 class DaemonSettings(_Section):
-    collect_every_seconds: int = Field(defaults.COLLECT_EVERY_SECONDS, ge=1)
-    analyze_every_seconds: int = Field(defaults.ANALYZE_EVERY_SECONDS, ge=1)
-    detect_every_seconds: int = Field(defaults.DETECT_EVERY_SECONDS, ge=1)
-    deliver_every_seconds: int = Field(defaults.DELIVER_EVERY_SECONDS, ge=1)
-    stop_timeout_seconds: float = Field(defaults.STOP_TIMEOUT_SECONDS, gt=0)
-    job_timeout_seconds: float = Field(defaults.JOB_TIMEOUT_SECONDS, gt=0)
+    collect_every_seconds: int = Field(defaults.COLLECT_EVERY_SECONDS, ge=1, le=_MAX_PERIOD_SECONDS)
+    analyze_every_seconds: int = Field(defaults.ANALYZE_EVERY_SECONDS, ge=1, le=_MAX_PERIOD_SECONDS)
+    detect_every_seconds: int = Field(defaults.DETECT_EVERY_SECONDS, ge=1, le=_MAX_PERIOD_SECONDS)
+    deliver_every_seconds: int = Field(defaults.DELIVER_EVERY_SECONDS, ge=1, le=_MAX_PERIOD_SECONDS)
+    stop_timeout_seconds: float = Field(defaults.STOP_TIMEOUT_SECONDS, gt=0, le=3600)
+    job_timeout_seconds: float = Field(defaults.JOB_TIMEOUT_SECONDS, gt=0, le=_DAY)
     health_listen: str | None = None
+    # /healthz and /metrics are unauthenticated: beyond loopback only when asked for.
+    health_public: bool = False
 
     @field_validator("health_listen")
     @classmethod
@@ -212,7 +254,27 @@ class DaemonSettings(_Section):
         host, sep, port = value.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
             raise ValueError(f"must be HOST:PORT, e.g. '127.0.0.1:9464' (got {value!r})")
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            if host != "localhost":
+                raise ValueError(
+                    f"must be an IP address and port, e.g. '127.0.0.1:9464' (got {value!r})"
+                ) from None
         return value
+
+    @model_validator(mode="after")
+    def _loopback_unless_public(self) -> DaemonSettings:
+        host = (self.health_listen or "127.0.0.1:0").rpartition(":")[0].strip("[]")
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        if not loopback and not self.health_public:
+            raise PydanticCustomError(
+                "health_listen",
+                "{host} is reachable from other machines and /metrics has no login: "
+                "listen on 127.0.0.1 (behind a proxy), or set health_public = true",
+                {"host": host},
+            )
+        return self
 
 
 class Settings(_Section):
@@ -241,6 +303,23 @@ class SlackTarget(BaseModel):
         return tuple(s for s in (self.token, self.webhook_url, self.app_token) if s)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be fetched from, or None."""
+    if _CONTROL.search(url):
+        return "must not contain control characters (CR, LF, NUL, ...)"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError as exc:
+        return f"not a valid URL ({exc}): {url!r}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"must be an http:// or https:// URL (got {url!r})"
+    return None
+
+
 def load(path: str | os.PathLike[str]) -> Settings:
     """Read and validate a config file; raise ConfigError naming file, line and key."""
     file = Path(path)
@@ -248,8 +327,12 @@ def load(path: str | os.PathLike[str]) -> Settings:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read config: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{file}: config is not valid UTF-8") from None
+    except UnicodeDecodeError as exc:
+        line = file.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{file}:{line}: config is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x}): "
+            "save the file as UTF-8"
+        ) from None
     return parse(text, source=str(file))
 
 
@@ -258,7 +341,7 @@ def parse(text: str, *, source: str = "<config>") -> Settings:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: invalid TOML: {exc}") from None
-    problems = list(_secret_problems(raw))
+    problems = [*_secret_problems(raw), *_string_problems(raw, ())]
     if not problems:
         try:
             settings = Settings.model_validate(raw)
@@ -327,6 +410,18 @@ def _secret_problems(raw: Mapping[str, Any]) -> Sequence[tuple[tuple[str | int, 
     return []
 
 
+def _string_problems(
+    value: Any, loc: tuple[str | int, ...]
+) -> Sequence[tuple[tuple[str | int, ...], str]]:
+    """NUL characters anywhere: no database stores them (PostgreSQL refuses the row)."""
+    if isinstance(value, str):
+        return [(loc, "must not contain a NUL character")] if "\x00" in value else []
+    items: Any = value.items() if isinstance(value, Mapping) else ()
+    if isinstance(value, list):
+        items = enumerate(value)
+    return [problem for key, item in items for problem in _string_problems(item, (*loc, key))]
+
+
 def _consistency_problems(settings: Settings) -> Sequence[tuple[tuple[str | int, ...], str]]:
     problems: list[tuple[tuple[str | int, ...], str]] = []
     brands: set[str] = set()
@@ -350,14 +445,22 @@ def _consistency_problems(settings: Settings) -> Sequence[tuple[tuple[str | int,
 def _loc(err: Mapping[str, Any]) -> tuple[str | int, ...]:
     """Errors raised by a whole-table check carry the key they are about as their type."""
     loc = tuple(err["loc"])
-    if err["type"] == "url":
-        return (*loc, "url")
+    if err["type"] in ("url", "health_listen"):
+        return (*loc, err["type"])
     return loc
 
 
 def _message(err: Mapping[str, Any]) -> str:
     if err["type"] == "extra_forbidden":
+        if len(err["loc"]) == 1:
+            known = ", ".join(f"[{name}]" for name in Settings.model_fields)
+            return f"unknown table or key (the tables are {known})"
         return "unknown key (check the spelling against config/wommon.example.toml)"
+    if err["type"] == "tuple_type" and len(err["loc"]) == 1:
+        name = err["loc"][0]
+        return f"must be a list of tables: write each one as [[{name}]]"
+    if err["type"] == "finite_number":
+        return "must be a finite number (not inf or nan)"
     if err["type"] == "missing":
         return "required key is missing"
     msg = str(err["msg"])

@@ -53,4 +53,10 @@ def _locate(text: str, loc: tuple[str | int, ...]) -> int | None:
         in_place = current == table and (index is None or index == current_index)
         if in_place or (table is None and current is None):
             return number
+    if found_table is None and len(loc) == 1:
+        # A whole top-level table: `[name]` or `[[name]]`.
+        for number, line in enumerate(text.splitlines(), start=1):
+            header = _HEADER.match(line)
+            if header and header.group(2).split(".")[0] == loc[0]:
+                return number
     return found_table
