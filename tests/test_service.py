@@ -355,7 +355,7 @@ def test_bad_config_or_failed_migration_never_sends_ready(
     cfg.write_text(f'[storage]\nurl = "sqlite:///{not_a_db}"\n')
     result = _run(["run", str(cfg)], daemon_env(NOTIFY_SOCKET=notify.path))
     assert result.returncode == 1
-    assert "migration failed" in result.stderr and "file is not a database" in result.stderr
+    assert "is damaged" in result.stderr and "file is not a database" in result.stderr
     assert not any("READY=1" in m for m in notify.drain())
 
 

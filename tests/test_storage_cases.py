@@ -8,12 +8,14 @@ import sqlite3
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from tests.conftest import START
 from tests.daemons import daemon_env, kill_at_random
 from tests.helpers import settings, source
 from tests.http_server import HTTPServer, rss, send
@@ -22,6 +24,7 @@ from wommon.collect.guard import AddressPolicy
 from wommon.collect.http import FetchLimits, new_session
 from wommon.collect.poller import claim_due, collect_due
 from wommon.collect.sources import sync_sources
+from wommon.errors import StorageError
 from wommon.pipeline import Pipeline
 from wommon.store.db import make_engine, transaction
 
@@ -130,3 +133,143 @@ def test_dropped_database_connection_is_survived(
             assert pipeline.collect().polled == 0
         finally:
             pipeline.close()
+
+
+def _sqlite_only(db_url: str) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("a file the daemon cannot write, and page damage, are SQLite cases")
+
+
+def test_health_fails_when_the_database_cannot_be_written(db_url: str, tmp_path: Path) -> None:
+    """A database that reads but refuses writes (read-only file, full disk): every job
+    fails, so /healthz answers 503 naming the job, the error and the database, and
+    `wommon status` exits 1 once the daemon's heartbeat goes stale."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    from click.testing import CliRunner
+    from sqlalchemy import event, update
+
+    from wommon.cli import main
+    from wommon.clock import SystemClock
+    from wommon.daemon import Daemon
+    from wommon.health import HealthServer
+    from wommon.metrics import Metrics
+    from wommon.status import snapshot
+    from wommon.store.models import Heartbeat
+
+    _sqlite_only(db_url)
+    cfg = tmp_path / "w.toml"
+    cfg.write_text(f'[storage]\nurl = "{db_url}"\n')
+    clock = SystemClock()
+    pipeline = Pipeline(settings(db_url), clock)
+    daemon = Daemon(pipeline)
+    try:
+        pipeline.prepare()
+        beat = daemon._job("heartbeat", lambda: pipeline.heartbeat("{}"))
+        beat()
+        ok = CliRunner().invoke(main, ["status", str(cfg)])
+        assert ok.exit_code == 0 and f"daemon:    {pipeline.owner}" in ok.output
+        event.listen(
+            pipeline.engine, "connect", lambda conn, _: conn.execute("PRAGMA query_only = ON")
+        )
+        pipeline.engine.dispose()
+        for _ in range(3):
+            daemon._job("collect", pipeline.collect)()
+            beat()
+        server = HealthServer(
+            "127.0.0.1:0",
+            Metrics(),
+            lambda: snapshot(pipeline.engine, clock.now()),
+            lambda: True,
+            daemon.problems,
+        )
+        server.start()
+        try:
+            with pytest.raises(urllib.error.HTTPError) as answer:
+                urllib.request.urlopen(f"http://{server.address}/healthz", timeout=10)
+        finally:
+            server.stop()
+        assert answer.value.code == 503
+        body = json.loads(answer.value.read())
+        failing = "\n".join(body["jobs"])
+        assert "collect: failed 3 times in a row" in failing and "heartbeat: failed" in failing
+        assert db_url in failing and "readonly database" in failing
+        writer = make_engine(db_url)
+        with transaction(writer) as session:
+            session.execute(update(Heartbeat).values(seen_at=clock.now() - timedelta(hours=1)))
+        writer.dispose()
+        stale = CliRunner().invoke(main, ["status", str(cfg)])
+        assert stale.exit_code == 1 and "daemon:    NOT RUNNING" in stale.output
+    finally:
+        pipeline.close()
+
+
+def test_read_only_commands_do_not_wait_for_a_writer(db_url: str, tmp_path: Path) -> None:
+    """`status`, `sources` and `incidents` read while another process holds the write lock
+    (a backfill's long transaction), instead of waiting 30 s and reporting the database
+    down."""
+    from click.testing import CliRunner
+
+    from wommon.cli import main
+
+    _sqlite_only(db_url)
+    cfg = tmp_path / "w.toml"
+    cfg.write_text(f'[storage]\nurl = "{db_url}"\n')
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade", str(cfg)]).exit_code == 0
+    path = db_url.removeprefix("sqlite:///")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO brand_hour (brand, hour, negative) VALUES ('x', '2026-01-01', 1)")
+    try:
+        for command in (["sources"], ["incidents"], ["status"]):
+            result = runner.invoke(main, [*command, str(cfg)])
+            assert "database is locked" not in result.output
+            assert "no such" not in result.output
+            assert command == ["status"] or result.exit_code == 0, result.output
+            if command == ["status"]:
+                assert result.output.startswith("database:  ok")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_a_damaged_database_file_is_named_with_what_to_do(db_url: str, tmp_path: Path) -> None:
+    """A page-corrupted SQLite file: `incidents` says so without a traceback, `db upgrade`
+    does not report OK, and the daemon refuses to start on it."""
+    from click.testing import CliRunner
+
+    from wommon.cli import main
+
+    _sqlite_only(db_url)
+    cfg = tmp_path / "w.toml"
+    cfg.write_text(f'[storage]\nurl = "{db_url}"\n')
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade", str(cfg)]).exit_code == 0
+    path = Path(db_url.removeprefix("sqlite:///"))
+    with sqlite3.connect(path) as conn:
+        conn.executemany(
+            "INSERT INTO brand_hour (brand, hour, negative) VALUES (?, '2026-01-01', 1)",
+            [(f"brand-{i}" * 20,) for i in range(2000)],
+        )
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page = 4096
+    data = bytearray(path.read_bytes())
+    for offset in range(3 * page, len(data) - page, 5 * page):
+        data[offset : offset + 64] = b"\xff" * 64
+    path.write_bytes(bytes(data))
+    listed = runner.invoke(main, ["incidents", str(cfg)])
+    upgraded = runner.invoke(main, ["db", "upgrade", str(cfg)])
+    for result in (listed, upgraded):
+        assert result.exit_code == 1, result.output
+        assert "damaged" in result.output and ".recover" in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    pipeline = Pipeline(settings(db_url), SimulatedClock(START))
+    try:
+        with pytest.raises(StorageError, match="damaged"):
+            pipeline.prepare()
+    finally:
+        pipeline.close()

@@ -242,6 +242,15 @@ class DaemonSettings(_Section):
     deliver_every_seconds: int = Field(defaults.DELIVER_EVERY_SECONDS, ge=1, le=_MAX_PERIOD_SECONDS)
     stop_timeout_seconds: float = Field(defaults.STOP_TIMEOUT_SECONDS, gt=0, le=3600)
     job_timeout_seconds: float = Field(defaults.JOB_TIMEOUT_SECONDS, gt=0, le=_DAY)
+    # Every daemon writes a heartbeat row this often; one silent for HEARTBEAT_MISSES
+    # periods is taken for dead and its claims are given back to the others.
+    heartbeat_seconds: int = Field(defaults.HEARTBEAT_SECONDS, ge=1, le=300)
+    # Unhealthy (/healthz 503, `wommon status` exit 1) when a job failed this many times in
+    # a row, or failed and has not succeeded for this long.
+    unhealthy_after_failures: int = Field(defaults.UNHEALTHY_AFTER_FAILURES, ge=1, le=1000)
+    unhealthy_after_seconds: int = Field(
+        defaults.UNHEALTHY_AFTER_SECONDS, ge=1, le=_MAX_INTERVAL_SECONDS
+    )
     health_listen: str | None = None
     # /healthz and /metrics are unauthenticated: beyond loopback only when asked for.
     health_public: bool = False

@@ -17,7 +17,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, timedelta
 from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,9 +29,11 @@ from wommon.alert.socketmode import ButtonListener
 from wommon.config import Settings
 from wommon.errors import WommonError
 from wommon.health import HealthServer
+from wommon.jobs import JobBook, describe_error, job_problems, to_json
 from wommon.notify import SystemdNotifier, watchdog_interval
 from wommon.pipeline import Pipeline
 from wommon.status import snapshot
+from wommon.store.db import redact
 
 log = logging.getLogger("wommon")
 
@@ -57,6 +59,7 @@ class Daemon:
         self._running: dict[str, float] = {}
         self._lock = threading.Lock()
         self.scheduler = BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC)
+        self.jobs = JobBook()
         self.health: HealthServer | None = None
         self.buttons: ButtonListener | None = None
 
@@ -70,9 +73,13 @@ class Daemon:
             try:
                 step()
             except Exception as exc:
-                log.error("job failed job=%s error=%s: %s", name, exc.__class__.__name__, exc)
+                error = describe_error(exc, redact(self.pipeline.settings.storage.url))
+                self.jobs.failed(name, self.pipeline.clock.now(), error)
+                log.error("job_failed job=%s error=%s", name, error)
                 if self.pipeline.metrics:
                     self.pipeline.metrics.job_failures.labels(name).inc()
+            else:
+                self.jobs.ok(name, self.pipeline.clock.now())
             finally:
                 with self._lock:
                     self._running.pop(name, None)
@@ -82,6 +89,17 @@ class Daemon:
                     )
 
         return run
+
+    def problems(self) -> list[str]:
+        """Jobs that keep failing, named with their error (for /healthz)."""
+        d = self.pipeline.settings.daemon
+        return job_problems(
+            self.jobs.snapshot(),
+            self.pipeline.clock.now(),
+            self.pipeline.started_at,
+            max_failures=d.unhealthy_after_failures,
+            max_silence=timedelta(seconds=d.unhealthy_after_seconds),
+        )
 
     def alive(self) -> bool:
         """The scheduler runs and no job has been running longer than the job timeout."""
@@ -126,7 +144,11 @@ class Daemon:
         listen = p.settings.daemon.health_listen
         if listen and p.metrics:
             self.health = HealthServer(
-                listen, p.metrics, lambda: snapshot(p.engine, p.clock.now()), self.alive
+                listen,
+                p.metrics,
+                lambda: snapshot(p.engine, p.clock.now()),
+                self.alive,
+                self.problems,
             )
             self.health.start()
         self.scheduler.start()
@@ -150,6 +172,7 @@ class Daemon:
             ("analyze", p.analyze, d.analyze_every_seconds),
             ("detect", p.detect, d.detect_every_seconds),
             ("deliver", p.deliver, d.deliver_every_seconds),
+            ("heartbeat", lambda: p.heartbeat(to_json(self.jobs.snapshot())), d.heartbeat_seconds),
         ]
         for name, step, every in jobs:
             self.scheduler.add_job(

@@ -92,6 +92,15 @@ DELIVER_EVERY_SECONDS = 10
 # SIGTERM: in-flight fetches and sends get this long before the process exits anyway.
 STOP_TIMEOUT_SECONDS = 20.0
 
+# Heartbeats: often enough that a dead daemon's claims are taken over within half a minute,
+# rarely enough to cost nothing. Two missed beats are a dead (or frozen) daemon.
+HEARTBEAT_SECONDS = 10
+HEARTBEAT_MISSES = 2
+# Health: three failures in a row are a problem, not a blip; a job failing on and off is
+# one when it has not succeeded for a quarter of an hour.
+UNHEALTHY_AFTER_FAILURES = 3
+UNHEALTHY_AFTER_SECONDS = 900
+
 # A job running longer than this is hung: the watchdog pings stop and systemd restarts us.
 JOB_TIMEOUT_SECONDS = 600.0
 # How often the main loop wakes to check jobs, reloads and the watchdog when systemd set none.

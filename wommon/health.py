@@ -17,16 +17,21 @@ from wommon.status import Snapshot
 log = logging.getLogger(__name__)
 
 
-def health(snap: Snapshot, scheduler_ok: bool) -> tuple[bool, dict[str, object]]:
-    """Healthy = the scheduler runs its jobs, the database answers, Slack is not failing."""
+def health(
+    snap: Snapshot, scheduler_ok: bool, problems: list[str] | None = None
+) -> tuple[bool, dict[str, object]]:
+    """Healthy = the scheduler runs its jobs and they succeed, the database answers, Slack
+    is not failing. A database that answers reads but refuses writes shows as failing jobs."""
+    problems = problems or []
     body: dict[str, object] = {
         "scheduler": "ok" if scheduler_ok else "stalled",
+        "jobs": problems or "ok",
         "database": "ok" if snap.database_ok else snap.database_error,
         "slack": "ok" if snap.delivery_ok else list(snap.recent_failures),
         "outbox": snap.outbox,
         "sources": snap.sources,
     }
-    ok = scheduler_ok and snap.database_ok and snap.delivery_ok
+    ok = scheduler_ok and not problems and snap.database_ok and snap.delivery_ok
     body["status"] = "ok" if ok else "failing"
     return ok, body
 
@@ -38,6 +43,7 @@ class HealthServer:
         metrics: Metrics,
         read: Callable[[], Snapshot],
         scheduler_ok: Callable[[], bool],
+        problems: Callable[[], list[str]] = list,
     ) -> None:
         host, _, port = listen.rpartition(":")
 
@@ -46,7 +52,7 @@ class HealthServer:
                 if self.path == "/metrics":
                     self._reply(200, generate_latest(metrics.registry), CONTENT_TYPE_LATEST)
                 elif self.path == "/healthz":
-                    ok, body = health(read(), scheduler_ok())
+                    ok, body = health(read(), scheduler_ok(), problems())
                     self._reply(200 if ok else 503, json.dumps(body).encode(), "application/json")
                 else:
                     self._reply(404, b"not found\n", "text/plain")

@@ -13,6 +13,7 @@ import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -42,7 +43,8 @@ from wommon.config import Settings, SlackTarget, slack_target
 from wommon.detect.detector import DetectReport, detect_pending
 from wommon.errors import ConfigError
 from wommon.metrics import Metrics
-from wommon.store.db import make_engine, transaction, upgrade
+from wommon.store import heartbeat
+from wommon.store.db import check_integrity, make_engine, transaction, upgrade
 from wommon.store.models import Outbox, Source
 
 log = logging.getLogger("wommon")
@@ -114,6 +116,7 @@ class Pipeline:
         self.clock = clock
         self.engine = engine or make_engine(settings.storage.url)
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.started_at = clock.now()
         self.stopping = threading.Event()
         self.metrics = metrics
         self._fixed_notifier = notifier
@@ -186,6 +189,7 @@ class Pipeline:
         warning = expat_warning()
         if warning:
             log.warning("xml parser: %s", warning)
+        check_integrity(self.engine)
         upgrade(self.engine)
         with transaction(self.engine) as session:
             sync_sources(session, self.settings.sources, self.clock.now())
@@ -193,6 +197,24 @@ class Pipeline:
             log.info("taking over claims of a dead process owner=%s", owner)
             release_owned(self.engine, owner)
             release_outbox(self.engine, owner)
+
+    def heartbeat(self, jobs: str) -> list[str]:
+        """Say this daemon is alive (with how its jobs fare), and give back the claims of
+        every daemon whose heartbeat went stale: dead, or frozen past its leases. Returns
+        the owners whose claims were released."""
+        now = self.clock.now()
+        misses = defaults.HEARTBEAT_MISSES * self.settings.daemon.heartbeat_seconds
+        with transaction(self.engine) as session:
+            heartbeat.beat(
+                session, self.owner, socket.gethostname(), os.getpid(), self.started_at, now, jobs
+            )
+            gone = heartbeat.stale(session, now, timedelta(seconds=misses), self.owner)
+            heartbeat.forget(session, gone)
+        for owner in gone:
+            log.warning("daemon_silent owner=%s action=releasing its claims", owner)
+            release_owned(self.engine, owner)
+            release_outbox(self.engine, owner)
+        return gone
 
     def collect(self) -> CollectReport:
         report = collect_due(
@@ -272,6 +294,8 @@ class Pipeline:
         try:
             release_owned(self.engine, self.owner)
             release_outbox(self.engine, self.owner)
+            with transaction(self.engine) as session:
+                heartbeat.forget(session, [self.owner])
         except SQLAlchemyError as exc:
             log.warning("could not release claims at stop (they expire by themselves): %s", exc)
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -11,11 +11,21 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from wommon.jobs import JobRecord, from_json
+from wommon.store import heartbeat
 from wommon.store.db import redact
 from wommon.store.models import Incident, Mention, Outbox, Source
 
 # Slack delivery counts as failing when an alert failed for good within this window.
 FAILED_DELIVERY_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class DaemonSeen:
+    owner: str
+    started_at: datetime
+    seen_at: datetime
+    jobs: dict[str, JobRecord]
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,7 @@ class Snapshot:
     incidents: dict[str, int] = field(default_factory=dict)
     outbox: dict[str, int] = field(default_factory=dict)
     recent_failures: tuple[str, ...] = ()
+    daemons: tuple[DaemonSeen, ...] = ()
 
     @property
     def delivery_ok(self) -> bool:
@@ -82,6 +93,10 @@ def snapshot(engine: Engine, now: datetime) -> Snapshot:
                 .order_by(col(Outbox.id).desc())
                 .limit(5)
             ).all()
+            daemons = tuple(
+                DaemonSeen(row.owner, row.started_at, row.seen_at, from_json(row.jobs))
+                for row in heartbeat.everyone(session)
+            )
     except SQLAlchemyError as exc:
         reason = f"{redact(str(engine.url))}: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"
         return Snapshot(database_ok=False, database_error=reason[:500])
@@ -92,4 +107,5 @@ def snapshot(engine: Engine, now: datetime) -> Snapshot:
         incidents=incidents,
         outbox=outbox,
         recent_failures=tuple(f or "unknown error" for f in failures),
+        daemons=daemons,
     )

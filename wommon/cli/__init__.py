@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NoReturn
 
 import click
 
@@ -21,7 +22,7 @@ config_argument = click.argument(
 )
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     click.echo(f"error: {logs.REDACT(message)}", err=True)
     sys.exit(1)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timedelta
+from typing import NoReturn
 
 import click
 from sqlalchemy import func
@@ -10,21 +12,32 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from wommon import config as config_mod
-from wommon import logs
+from wommon import defaults, logs
 from wommon.cli import config_argument, fail, load_settings, main, table, when
 from wommon.clock import SystemClock
 from wommon.errors import WommonError
-from wommon.store.db import make_engine, redact, upgrade
+from wommon.jobs import job_problems
+from wommon.status import Snapshot
+from wommon.store.db import damaged, make_engine, redact, require_schema
 from wommon.store.models import Incident, Mention, Source
 
 
 def _open_session(settings: config_mod.Settings) -> Session:
+    """A read-only session: these commands never migrate nor take the write lock, so a
+    busy daemon or backfill never makes them wait."""
     try:
-        engine = make_engine(settings.storage.url)
-        upgrade(engine)
+        engine = make_engine(settings.storage.url, readonly=True)
+        require_schema(engine)
     except WommonError as exc:
         fail(str(exc))
     return Session(engine)
+
+
+def _storage_failure(settings: config_mod.Settings, exc: SQLAlchemyError) -> NoReturn:
+    reason = str(getattr(exc, "orig", exc))
+    if "malformed" in reason or "not a database" in reason:
+        fail(damaged(settings.storage.url, reason))
+    fail(f"{redact(settings.storage.url)}: {exc.__class__.__name__}: {reason}")
 
 
 @main.command()
@@ -63,7 +76,7 @@ def sources(config_path: str) -> None:
                     )
                 )
         except SQLAlchemyError as exc:
-            fail(f"{redact(settings.storage.url)}: {exc.__class__.__name__}: {exc}")
+            _storage_failure(settings, exc)
     headers = (
         "name",
         "kind",
@@ -89,10 +102,11 @@ def status(config_path: str) -> None:
 
     settings = load_settings(config_path)
     try:
-        engine = make_engine(settings.storage.url)
+        engine = make_engine(settings.storage.url, readonly=True)
     except WommonError as exc:
         fail(str(exc))
-    snap = snapshot(engine, SystemClock().now())
+    now = SystemClock().now()
+    snap = snapshot(engine, now)
     click.echo(f"database:  {'ok' if snap.database_ok else snap.database_error}")
     if not snap.database_ok:
         sys.exit(1)
@@ -107,12 +121,45 @@ def status(config_path: str) -> None:
     click.echo(f"outbox:    {_counts(snap.outbox) or 'empty'}")
     target = config_mod.slack_target(settings)
     click.echo(f"alerts to: {'Slack ' + target.channel if target else 'console'}")
+    working = _daemons(settings, snap, now)
     if snap.recent_failures:
         click.echo("slack:     FAILING — alerts that could not be delivered:")
         for failure in snap.recent_failures:
             click.echo(f"  - {logs.REDACT(failure)}")
         sys.exit(1)
     click.echo("slack:     ok")
+    if not working:
+        sys.exit(1)
+
+
+def _daemons(settings: config_mod.Settings, snap: Snapshot, now: datetime) -> bool:
+    """Print who works on this database; False when no daemon is working (none alive, or
+    every live one has a failing job)."""
+    d = settings.daemon
+    alive_for = timedelta(seconds=defaults.HEARTBEAT_MISSES * d.heartbeat_seconds)
+    alive = [x for x in snap.daemons if now - x.seen_at <= alive_for]
+    if not alive:
+        last = snap.daemons[0] if snap.daemons else None
+        seen = f"last heard from {last.owner} at {when(last.seen_at)}" if last else "never seen"
+        click.echo(f"daemon:    NOT RUNNING ({seen})")
+        return False
+    healthy = False
+    for daemon in alive:
+        problems = job_problems(
+            daemon.jobs,
+            now,
+            daemon.started_at,
+            max_failures=d.unhealthy_after_failures,
+            max_silence=timedelta(seconds=d.unhealthy_after_seconds),
+        )
+        healthy = healthy or not problems
+        jobs = ", ".join(
+            f"{name} {when(job.ok_at)}" for name, job in sorted(daemon.jobs.items()) if job.ok_at
+        )
+        click.echo(f"daemon:    {daemon.owner} (last success: {jobs or 'none yet'})")
+        for problem in problems:
+            click.echo(f"  - FAILING {logs.REDACT(problem)}")
+    return healthy
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -129,21 +176,24 @@ def incidents(config_path: str, show_all: bool) -> None:
         query = select(Incident).order_by(col(Incident.last_seen).desc())
         if not show_all:
             query = query.where(col(Incident.state).in_(("watching", "alerting", "cooling")))
-        rows = [
-            (
-                i.id,
-                i.brand,
-                i.state,
-                i.severity,
-                i.mentions,
-                i.sources,
-                _forecast(i),
-                when(i.first_seen),
-                i.label[:60],
-                " ".join(i.key_terms.split()[:5]),
-            )
-            for i in session.exec(query)
-        ]
+        try:
+            rows = [
+                (
+                    i.id,
+                    i.brand,
+                    i.state,
+                    i.severity,
+                    i.mentions,
+                    i.sources,
+                    _forecast(i),
+                    when(i.first_seen),
+                    i.label[:60],
+                    " ".join(i.key_terms.split()[:5]),
+                )
+                for i in session.exec(query)
+            ]
+        except SQLAlchemyError as exc:
+            _storage_failure(settings, exc)
     headers = (
         "id",
         "brand",

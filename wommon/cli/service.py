@@ -12,7 +12,7 @@ from wommon import config as config_mod
 from wommon.cli import config_argument, fail, load_settings, main
 from wommon.clock import SystemClock
 from wommon.errors import WommonError
-from wommon.store.db import current_revision, make_engine, redact, upgrade
+from wommon.store.db import check_integrity, current_revision, make_engine, redact, upgrade
 
 
 @main.command()
@@ -95,6 +95,7 @@ def db_upgrade(config_path: str) -> None:
     settings = load_settings(config_path)
     try:
         engine = make_engine(settings.storage.url)
+        check_integrity(engine)
         upgrade(engine)
         click.echo(f"{redact(settings.storage.url)}: schema at revision {current_revision(engine)}")
     except WommonError as exc:

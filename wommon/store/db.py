@@ -41,18 +41,23 @@ def redact(url: str) -> str:
         return "<invalid database URL>"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, readonly: bool = False) -> Engine:
+    """An engine for `url`. A `readonly` one (for `status`, `sources`, `incidents`) never
+    takes SQLite's write lock, so a busy writer cannot make a look at the state wait."""
     url = normalize_url(url)
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise StorageError(f"invalid database URL {redact(url)!r}") from None
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database)
-    return create_engine(url, pool_pre_ping=True)
+        return _sqlite_engine(url, parsed.database, readonly)
+    engine = create_engine(url, pool_pre_ping=True)
+    if readonly:
+        engine = engine.execution_options(postgresql_readonly=True)
+    return engine
 
 
-def _sqlite_engine(url: str, database: str | None) -> Engine:
+def _sqlite_engine(url: str, database: str | None, readonly: bool) -> Engine:
     if database and database != ":memory:" and not database.startswith("file:"):
         path = Path(database).expanduser().resolve()
         if not path.parent.is_dir():
@@ -65,16 +70,66 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {defaults.SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        if readonly:
+            cursor.execute("PRAGMA query_only = ON")
+        else:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(conn: Any) -> None:
+        # Readers see one snapshot and wait for nobody (WAL); writers take the lock first.
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def check_integrity(engine: Engine) -> None:
+    """SQLite's quick_check: a damaged file is named, with what to do, before anything
+    reads or writes it (PostgreSQL checks its own pages)."""
+    if engine.dialect.name != "sqlite":
+        return
+    try:
+        with engine.connect() as connection:
+            rows = [r[0] for r in connection.exec_driver_sql("PRAGMA quick_check").fetchall()]
+    except SQLAlchemyError as exc:
+        rows = [str(getattr(exc, "orig", exc))]
+    if rows != ["ok"]:
+        raise StorageError(damaged(str(engine.url), "; ".join(rows[:3])))
+
+
+def damaged(url: str, detail: str) -> str:
+    database = make_url(url).database or url
+    return (
+        f"{redact(url)}: the database file is damaged ({detail[:300]}). Stop wommon, keep a "
+        f"copy, then restore a backup or recover it: sqlite3 {database} .recover | "
+        f"sqlite3 recovered.db"
+    )
+
+
+def require_schema(engine: Engine) -> None:
+    """For read-only commands: the schema must exist and be current (they never migrate:
+    that takes the write lock)."""
+    try:
+        current = current_revision(engine)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc))
+        if "malformed" in reason or "not a database" in reason:
+            raise StorageError(damaged(str(engine.url), reason)) from None
+        raise StorageError(f"{redact(str(engine.url))}: {reason}") from None
+    head = head_revision()
+    if current is None:
+        raise StorageError(
+            f"{redact(str(engine.url))}: no wommon schema yet: run `wommon run` or "
+            f"`wommon db upgrade CONFIG` first"
+        )
+    if current != head:
+        raise StorageError(
+            f"{redact(str(engine.url))}: schema at revision {current}, this wommon needs "
+            f"{head}: run `wommon db upgrade CONFIG`"
+        )
 
 
 def _check_owner(url: str, path: Path) -> None:

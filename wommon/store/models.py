@@ -142,6 +142,23 @@ class Outbox(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=200)
     slack_ts: str | None = Field(default=None, max_length=64)
     last_error: str | None = Field(default=None, sa_type=Text)
+    # For a permanent failure: which delivery setup failed (a digest of the Slack target),
+    # so that a changed setup retries it by itself.
+    failed_target: str | None = Field(default=None, max_length=64)
+
+
+class Heartbeat(SQLModel, table=True):
+    """One row per running daemon, rewritten every few seconds: who works on this database
+    (`wommon status`), how its jobs fare, and whose claims are orphaned (a daemon whose
+    row has gone stale is dead or frozen, and its leases are given back)."""
+
+    owner: str = Field(primary_key=True, max_length=200)
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: datetime = Field(sa_column=_dt(nullable=False))
+    seen_at: datetime = Field(sa_column=_dt(nullable=False, index=True))
+    # {job: {"ok_at", "failures", "error", "ran_at"}}, as `wommon.service.jobs` writes it.
+    jobs: str = Field(default="{}", sa_type=Text)
 
 
 class BrandHour(SQLModel, table=True):
