@@ -168,6 +168,11 @@ class SlackServer:
                 ]
             out = [{k: v for k, v in m.items() if k != "metadata" or with_meta} for m in found]
             return {"ok": True, "messages": list(reversed(out)), "has_more": False}
+        if method == "conversations.info":
+            wanted = str(body.get("channel"))
+            if not re.match(r"^[CGD][A-Z0-9]+$", wanted):
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "channel": {"id": channel_id(wanted), "name": wanted.lower()}}
         if method == "conversations.list":
             channels = [{"id": channel_id("#" + n), "name": n} for n in sorted(self.channel_names)]
             return {"ok": True, "channels": channels}

@@ -501,3 +501,83 @@ def test_lease_of_a_dead_deliverer_expires(engine: Engine, slack: SlackServer) -
         ).sent
         == 1
     )
+
+
+def test_a_channel_given_by_id_is_read_back_before_reposting(
+    engine: Engine, slack: SlackServer
+) -> None:
+    """R27: with the channel given as a bare id ("C1") and three answers lost in a row, the
+    channel is resolved once before the first post and read back before every retry: one
+    root message, not four."""
+    incident(engine, ["open"])
+    routing = Routing(default_channel="C1")
+    slack.fail_next("chat.postMessage", *[Scripted(drop=True)] * 3)
+    notifier = bot(slack)
+    at = START
+    for _ in range(4):
+        deliver_due(engine, notifier, at, owner="t", routing=routing)
+        at = max(at, rows(engine)[0].next_attempt_at)
+    assert len(slack.roots()) == 1
+    assert rows(engine)[0].status == "sent"
+    assert "conversations.info" in [c.method for c in slack.calls]
+
+
+def test_an_alert_that_cannot_be_checked_is_sent_at_most_once_more(
+    engine: Engine, slack: SlackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """R27: when the channel cannot be read back (no scope to list channels), a lost
+    answer is followed by one more post, said loudly, and then the alert is marked failed
+    for a person to check: at most one duplicate, never a stream."""
+    incident(engine, ["open"])
+    slack.fail_next(
+        "conversations.list", *[Scripted(body={"ok": False, "error": "missing_scope"})] * 9
+    )
+    slack.fail_next("chat.postMessage", *[Scripted(drop=True)] * 3)
+    notifier = bot(slack)
+    at = START
+    for _ in range(4):
+        deliver_due(engine, notifier, at, owner="t", routing=ROUTING)
+        at = max(at, rows(engine)[0].next_attempt_at)
+    assert len(slack.roots()) == 2
+    (row,) = rows(engine)
+    assert row.status == "failed" and "re-sent once already" in (row.last_error or "")
+    assert "slack_channel_unresolved" in caplog.text and "at most one duplicate" in caplog.text
+
+
+def test_a_permanently_failed_alert_is_sent_once_the_cause_is_fixed(
+    db_url: str, engine: Engine, slack: SlackServer, tmp_path: Any
+) -> None:
+    """After invalid_auth the alert is failed; a restart with the same setup sends nothing,
+    a restart with changed Slack settings retries it by itself, and `wommon alerts retry`
+    queues it again by hand."""
+    from click.testing import CliRunner
+
+    from tests.helpers import settings
+    from wommon.cli import main
+    from wommon.pipeline import Pipeline
+
+    incident(engine, ["open"])
+    slack.fail_next("chat.postMessage", Scripted(body={"ok": False, "error": "invalid_auth"}))
+    before = settings(db_url)
+
+    def restart(cfg: Any, at: datetime = START) -> Pipeline:
+        pipeline = Pipeline(cfg, SimulatedClock(at), notifier=bot(slack), engine=engine)
+        pipeline.prepare()
+        return pipeline
+
+    assert restart(before).deliver().failed == 1
+    calls = len(slack.calls)
+    assert restart(before).deliver().sent == 0 and len(slack.calls) == calls
+    assert rows(engine)[0].status == "failed"
+    fixed = before.model_copy(update={"slack": SlackSettings(channel="#alerts-fixed")})
+    assert restart(fixed).deliver().sent == 1
+    incident(engine, ["open"])
+    slack.fail_next("chat.postMessage", Scripted(body={"ok": False, "error": "not_in_channel"}))
+    assert restart(fixed).deliver().failed == 1
+    cfg = tmp_path / "w.toml"
+    cfg.write_text(f'[storage]\nurl = "{db_url}"\n')
+    failed_id = rows(engine)[-1].id
+    assert CliRunner().invoke(main, ["alerts", "retry", str(cfg)]).exit_code == 1
+    result = CliRunner().invoke(main, ["alerts", "retry", str(cfg), "--id", str(failed_id)])
+    assert result.exit_code == 0 and "1 alert queued again" in result.output
+    assert restart(fixed, datetime.now(UTC) + timedelta(seconds=1)).deliver().sent == 1

@@ -6,6 +6,7 @@ a simulated clock. Both go through the same functions, so what is tested is what
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import random
@@ -24,7 +25,7 @@ from wommon import defaults, logs
 from wommon.alert.console import ConsoleNotifier
 from wommon.alert.digest import enqueue_digest
 from wommon.alert.notifier import Notifier
-from wommon.alert.outbox import DeliveryReport, Routing, deliver_due
+from wommon.alert.outbox import DeliveryReport, Routing, deliver_due, retry_failed
 from wommon.alert.outbox import release as release_outbox
 from wommon.alert.pacer import Pacer
 from wommon.alert.slack import SlackNotifier
@@ -94,6 +95,13 @@ def default_notifier(settings: Settings, target: SlackTarget | None = None) -> N
     return WebhookNotifier(target.webhook_url)
 
 
+def delivery_digest(settings: Settings, target: SlackTarget | None) -> str:
+    """A fingerprint of where and how alerts are delivered (Slack settings, token or webhook,
+    channel): an alert that failed for good under one fingerprint is retried under another."""
+    parts = [settings.slack.model_dump_json(), target.model_dump_json() if target else "console"]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
 @dataclass(frozen=True)
 class CycleReport:
     collected: CollectReport
@@ -151,6 +159,7 @@ class Pipeline:
             slack=settings.slack,
         )
         self._pacer = Pacer(settings.slack.messages_per_second)
+        self.target = delivery_digest(settings, target)
         self.settings = settings
         self._buttons_token = target.app_token if target else None
 
@@ -183,6 +192,7 @@ class Pipeline:
         with transaction(self.engine) as session:
             sync_sources(session, settings.sources, self.clock.now())
         self._configure(settings)
+        self._retry_changed()
 
     def prepare(self) -> None:
         """Migrate the schema and load the configured sources: run before any job."""
@@ -193,10 +203,17 @@ class Pipeline:
         upgrade(self.engine)
         with transaction(self.engine) as session:
             sync_sources(session, self.settings.sources, self.clock.now())
+        self._retry_changed()
         for owner in dead_owners(self.engine, socket.gethostname()):
             log.info("taking over claims of a dead process owner=%s", owner)
             release_owned(self.engine, owner)
             release_outbox(self.engine, owner)
+
+    def _retry_changed(self) -> None:
+        """Alerts that failed for good under another Slack setup get another chance."""
+        retried = retry_failed(self.engine, self.clock.now(), changed_from=self.target)
+        if retried:
+            log.info("alerts_retried reason=delivery settings changed count=%d", len(retried))
 
     def heartbeat(self, jobs: str) -> list[str]:
         """Say this daemon is alive (with how its jobs fare), and give back the claims of
@@ -270,6 +287,7 @@ class Pipeline:
             owner=self.owner,
             routing=self.routing,
             pacer=self._pacer,
+            target=self.target,
         )
         if self.metrics:
             self.metrics.deliveries.labels("sent").inc(report.sent)

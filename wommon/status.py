@@ -37,6 +37,7 @@ class Snapshot:
     incidents: dict[str, int] = field(default_factory=dict)
     outbox: dict[str, int] = field(default_factory=dict)
     recent_failures: tuple[str, ...] = ()
+    failed_alerts: tuple[int, ...] = ()
     daemons: tuple[DaemonSeen, ...] = ()
 
     @property
@@ -85,7 +86,7 @@ def snapshot(engine: Engine, now: datetime) -> Snapshot:
                 session.exec(select(Outbox.status, func.count()).group_by(col(Outbox.status))).all()
             )
             failures = session.exec(
-                select(Outbox.last_error)
+                select(Outbox.id, Outbox.last_error)
                 .where(
                     Outbox.status == "failed",
                     col(Outbox.created_at) >= now - FAILED_DELIVERY_WINDOW,
@@ -106,6 +107,7 @@ def snapshot(engine: Engine, now: datetime) -> Snapshot:
         mentions=mentions,
         incidents=incidents,
         outbox=outbox,
-        recent_failures=tuple(f or "unknown error" for f in failures),
+        recent_failures=tuple(f or "unknown error" for _, f in failures),
+        failed_alerts=tuple(i for i, _ in failures if i is not None),
         daemons=daemons,
     )

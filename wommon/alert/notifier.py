@@ -36,5 +36,5 @@ class Notifier(Protocol):
 
     def find(self, alert: Alert) -> Receipt | None:
         """The delivery of `alert` if it already happened (a crash after Slack answered),
-        None when it did not or cannot be known."""
+        None when it did not; DeliveryError when that cannot be known."""
         ...

@@ -61,6 +61,13 @@ class Claimed:
     row_id: int
     alert: Alert
     seen_before: bool
+    unverified_sends: int = 0
+
+
+# After a lost answer that cannot be checked in Slack, an alert is sent once more: at most
+# one duplicate, never a stream of them.
+MAX_UNVERIFIED_SENDS = 1
+RETRY_HINT = "fix the cause, then run `wommon alerts retry CONFIG --failed`"
 
 
 def claim(
@@ -105,7 +112,14 @@ def claim(
                 root_ts=root_ts,
                 created_at=row.created_at,
             )
-            claimed.append(Claimed(row.id, alert, seen_before=row.claims > 1))
+            claimed.append(
+                Claimed(
+                    row.id,
+                    alert,
+                    seen_before=row.claims > 1,
+                    unverified_sends=row.unverified_sends,
+                )
+            )
         return claimed
 
 
@@ -118,7 +132,10 @@ def deliver_due(
     limit: int = 50,
     routing: Routing | None = None,
     pacer: Pacer | None = None,
+    target: str = "",
 ) -> DeliveryReport:
+    """Send what is due. `target` names the delivery setup (a digest of the Slack settings
+    and secrets): a permanent failure records it, so a changed setup retries by itself."""
     routing = routing or Routing()
     sent = retrying = failed = held = 0
     for item in claim(engine, now, owner, limit, routing):
@@ -136,7 +153,23 @@ def deliver_due(
                 _queue_quiet_digest(engine, hold, now)
                 held += 1
             continue
-        receipt = notifier.find(alert) if item.seen_before else None
+        receipt = None
+        if item.seen_before:
+            try:
+                receipt = notifier.find(alert)
+            except DeliveryError as exc:
+                if item.unverified_sends >= MAX_UNVERIFIED_SENDS:
+                    _record_failure(engine, item.row_id, _unverifiable(exc), now, target)
+                    failed += 1
+                    log.error("alert_unverifiable key=%s reason=%s action=stopped", alert.key, exc)
+                    continue
+                log.warning(
+                    "alert_unverifiable key=%s reason=%s action=sending once more "
+                    "(at most one duplicate)",
+                    alert.key,
+                    exc.reason,
+                )
+                _count_unverified(engine, item.row_id)
         if receipt is not None:
             log.info("alert already in Slack, not posting again key=%s", alert.key)
         else:
@@ -147,16 +180,16 @@ def deliver_due(
             except DeliveryError as exc:
                 if pacer and exc.retry_after:
                     pacer.block(channel, exc.retry_after)
-                _record_failure(engine, item.row_id, exc, now)
+                _record_failure(engine, item.row_id, exc, now, target)
                 if exc.permanent:
                     failed += 1
                 else:
                     retrying += 1
                 log.warning(
-                    "alert not delivered: %s (key=%s, %s)",
-                    exc.reason,
+                    "alert_not_delivered key=%s reason=%s action=%s",
                     alert.key,
-                    "permanent" if exc.permanent else "will retry",
+                    exc.reason,
+                    RETRY_HINT if exc.permanent else "will retry",
                 )
                 continue
         _record_sent(engine, item.row_id, receipt, now)
@@ -184,7 +217,27 @@ def _queue_quiet_digest(engine: Engine, until: datetime, now: datetime) -> None:
         )
 
 
-def _record_failure(engine: Engine, row_id: int, exc: DeliveryError, now: datetime) -> None:
+def _unverifiable(exc: DeliveryError) -> DeliveryError:
+    return DeliveryError(
+        f"{exc.reason}: the alert may already be in Slack and this cannot be checked, and it "
+        f"was re-sent once already: look in the channel; if it is missing, run "
+        f"`wommon alerts retry CONFIG --id N`",
+        permanent=True,
+    )
+
+
+def _count_unverified(engine: Engine, row_id: int) -> None:
+    """Counted before the send, so a crash during it still counts."""
+    with transaction(engine) as session:
+        row = session.get(Outbox, row_id)
+        if row is not None:
+            row.unverified_sends += 1
+            session.add(row)
+
+
+def _record_failure(
+    engine: Engine, row_id: int, exc: DeliveryError, now: datetime, target: str = ""
+) -> None:
     with transaction(engine) as session:
         row = session.get(Outbox, row_id)
         if row is None:
@@ -196,6 +249,7 @@ def _record_failure(engine: Engine, row_id: int, exc: DeliveryError, now: dateti
             row.claims = max(row.claims - 1, 0)
         if exc.permanent:
             row.status = "failed"
+            row.failed_target = target or None
         else:
             row.status = "pending"
             row.next_attempt_at = now + retry_delay(row.attempts, exc.retry_after)
@@ -217,6 +271,35 @@ def _record_sent(engine: Engine, row_id: int, receipt: Receipt, now: datetime) -
         if incident is not None and receipt.root_ts is not None and incident.slack_ts is None:
             incident.slack_channel, incident.slack_ts = receipt.channel, receipt.root_ts
             session.add(incident)
+
+
+def retry_failed(
+    engine: Engine,
+    now: datetime,
+    *,
+    row_id: int | None = None,
+    changed_from: str | None = None,
+) -> list[int]:
+    """Put failed alerts back in the queue, due now: one (`row_id`), every failed one, or
+    (`changed_from`) those that failed under another delivery setup than this one: the
+    token, webhook, channel or routes that made them fail have changed. Returns the ids."""
+    query = select(Outbox).where(Outbox.status == "failed")
+    if row_id is not None:
+        query = query.where(Outbox.id == row_id)
+    if changed_from is not None:
+        query = query.where(
+            col(Outbox.failed_target).is_not(None), Outbox.failed_target != changed_from
+        )
+    with transaction(engine) as session:
+        rows = session.exec(query).all()
+        for row in rows:
+            row.status = "pending"
+            row.next_attempt_at = now
+            row.failed_target = None
+            row.unverified_sends = 0
+            row.lease_owner = row.lease_until = None
+            session.add(row)
+        return [row.id for row in rows if row.id is not None]
 
 
 def release(engine: Engine, owner: str) -> int:

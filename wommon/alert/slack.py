@@ -10,6 +10,7 @@ Tokens never appear in an error: messages carry Slack's error code only.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -81,9 +82,10 @@ class SlackNotifier:
         if alert.kind == "digest":
             return self._digest(alert, metadata)
         if alert.root_ts is None:
+            channel = self._resolve(alert.channel)
             response = self._call(
                 "chat.postMessage",
-                channel=alert.channel,
+                channel=channel,
                 text=fallback(headline(alert.payload, alert.kind)),
                 blocks=incident_blocks(alert.payload, alert.kind, buttons=self.interactive),
                 metadata=metadata,
@@ -91,6 +93,7 @@ class SlackNotifier:
                 unfurl_media=False,
             )
             ts = str(response["ts"])
+            self._remember(alert.channel, str(response["channel"]))
             return Receipt(channel=str(response["channel"]), ts=ts, root_ts=ts)
         channel = alert.root_channel or alert.channel
         self._call(
@@ -115,7 +118,7 @@ class SlackNotifier:
         messages = digest_messages(alert.payload)
         first = self._call(
             "chat.postMessage",
-            channel=alert.channel,
+            channel=self._resolve(alert.channel),
             text=fallback(alert.payload["title"]),
             blocks=messages[0],
             metadata=metadata,
@@ -131,39 +134,34 @@ class SlackNotifier:
         return Receipt(channel=str(first["channel"]), ts=str(first["ts"]))
 
     def find(self, alert: Alert) -> Receipt | None:
-        try:
-            if alert.root_ts is not None and alert.kind != "digest":
-                channel = self._channel_id(alert.root_channel or alert.channel)
-                pages = self._pages(
-                    "conversations.replies",
-                    channel=channel,
-                    ts=alert.root_ts,
-                    include_all_metadata=True,
-                )
-            else:
-                channel = self._channel_id(alert.channel)
-                oldest = (alert.created_at - FIND_SLACK).timestamp() if alert.created_at else 0
-                pages = self._pages(
-                    "conversations.history",
-                    channel=channel,
-                    oldest=f"{oldest:.6f}",
-                    include_all_metadata=True,
-                )
-            for message in pages:
-                meta = message.get("metadata") or {}
-                if (
-                    meta.get("event_type") == METADATA_EVENT
-                    and meta.get("event_payload", {}).get("key") == alert.key
-                ):
-                    ts = str(message["ts"])
-                    root = None if alert.root_ts is not None and alert.kind != "digest" else ts
-                    return Receipt(channel=channel, ts=ts, root_ts=root)
-        except DeliveryError as exc:
-            log.warning(
-                "cannot check whether alert %s already reached Slack (%s); sending it again",
-                alert.key,
-                exc.reason,
+        """Raises DeliveryError when the channel cannot be read back (unknown id, no
+        history scope): the outbox then decides how often to send without checking."""
+        if alert.root_ts is not None and alert.kind != "digest":
+            channel = self._channel_id(alert.root_channel or alert.channel)
+            pages = self._pages(
+                "conversations.replies",
+                channel=channel,
+                ts=alert.root_ts,
+                include_all_metadata=True,
             )
+        else:
+            channel = self._channel_id(alert.channel)
+            oldest = (alert.created_at - FIND_SLACK).timestamp() if alert.created_at else 0
+            pages = self._pages(
+                "conversations.history",
+                channel=channel,
+                oldest=f"{oldest:.6f}",
+                include_all_metadata=True,
+            )
+        for message in pages:
+            meta = message.get("metadata") or {}
+            if (
+                meta.get("event_type") == METADATA_EVENT
+                and meta.get("event_payload", {}).get("key") == alert.key
+            ):
+                ts = str(message["ts"])
+                root = None if alert.root_ts is not None and alert.kind != "digest" else ts
+                return Receipt(channel=channel, ts=ts, root_ts=root)
         return None
 
     def _pages(self, method: str, **kwargs: Any) -> list[dict[str, Any]]:
@@ -177,6 +175,25 @@ class SlackNotifier:
                 break
         return messages
 
+    def _resolve(self, channel: str) -> str:
+        """The channel's id, looked up once before the first post to it: a post whose
+        answer is lost is then found again by reading that channel back. When it cannot be
+        resolved the post still goes out, under the name given, and that is said loudly."""
+        try:
+            return self._channel_id(channel)
+        except DeliveryError as exc:
+            log.warning(
+                "slack_channel_unresolved channel=%s reason=%s consequence=%s",
+                channel,
+                exc.reason,
+                "a post whose answer is lost cannot be checked and may be sent once more",
+            )
+            return channel
+
+    def _remember(self, channel: str, channel_id: str) -> None:
+        with self._lock:
+            self._ids[channel.lstrip("#")] = channel_id
+
     def _channel_id(self, channel: str) -> str:
         if _CHANNEL_ID.match(channel):
             return channel
@@ -184,6 +201,12 @@ class SlackNotifier:
         with self._lock:
             if name in self._ids:
                 return self._ids[name]
+        if not channel.startswith("#"):
+            # An id of a shape the pattern does not know: Slack says whether it is one.
+            with contextlib.suppress(DeliveryError):
+                found = self._call("conversations.info", channel=name)["channel"]["id"]
+                self._remember(name, str(found))
+                return str(found)
         cursor = None
         for _ in range(20):
             response = self._call(
@@ -195,8 +218,7 @@ class SlackNotifier:
             )
             for item in response.get("channels") or []:
                 if item.get("name") == name:
-                    with self._lock:
-                        self._ids[name] = str(item["id"])
+                    self._remember(name, str(item["id"]))
                     return str(item["id"])
             cursor = (response.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
@@ -211,6 +233,7 @@ class SlackNotifier:
             "conversations.history": self._client.conversations_history,
             "conversations.replies": self._client.conversations_replies,
             "conversations.list": self._client.conversations_list,
+            "conversations.info": self._client.conversations_info,
         }
         try:
             return api[method](**kwargs)

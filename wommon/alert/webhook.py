@@ -45,7 +45,9 @@ class WebhookNotifier:
         return Receipt(channel="webhook", ts=None)
 
     def find(self, alert: Alert) -> Receipt | None:
-        return None
+        raise DeliveryError(
+            "slack webhook: an incoming webhook cannot read the channel back", permanent=False
+        )
 
     def _post(self, text: str, blocks: list[dict[str, object]] | None) -> None:
         try:

@@ -72,4 +72,4 @@ def main(log_level: str, log_format: str) -> None:
     logs.setup(log_level, log_format)
 
 
-from wommon.cli import evaluate, history, reports, service, simulate, tools  # noqa: E402, F401
+from wommon.cli import alerts, evaluate, history, reports, service, simulate, tools  # noqa: E402, F401

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from wommon import config as config_mod
 from wommon import defaults, logs
+from wommon.alert.outbox import RETRY_HINT
 from wommon.cli import config_argument, fail, load_settings, main, table, when
 from wommon.clock import SystemClock
 from wommon.errors import WommonError
@@ -126,6 +127,8 @@ def status(config_path: str) -> None:
         click.echo("slack:     FAILING — alerts that could not be delivered:")
         for failure in snap.recent_failures:
             click.echo(f"  - {logs.REDACT(failure)}")
+        ids = ", ".join(str(i) for i in snap.failed_alerts)
+        click.echo(f"  (alert ids {ids}) then: {RETRY_HINT}")
         sys.exit(1)
     click.echo("slack:     ok")
     if not working:

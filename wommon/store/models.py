@@ -145,6 +145,9 @@ class Outbox(SQLModel, table=True):
     # For a permanent failure: which delivery setup failed (a digest of the Slack target),
     # so that a changed setup retries it by itself.
     failed_target: str | None = Field(default=None, max_length=64)
+    # Re-sends after a lost answer that could not first check Slack (a webhook, or a
+    # channel that cannot be read back): at most one, so at most one duplicate.
+    unverified_sends: int = 0
 
 
 class Heartbeat(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""Daemons: a heartbeat row per running daemon; the target an alert failed permanently on.
+"""Daemons: a heartbeat row per running daemon; on alerts, the target they failed on and
+how often they were re-sent without a check.
 
 Revision ID: 0005
 Revises: 0004
@@ -31,10 +32,14 @@ def upgrade() -> None:
     op.create_index("ix_heartbeat_seen_at", "heartbeat", ["seen_at"])
     with op.batch_alter_table("outbox") as batch_op:
         batch_op.add_column(sa.Column("failed_target", sa.String(length=64), nullable=True))
+        batch_op.add_column(
+            sa.Column("unverified_sends", sa.Integer(), nullable=False, server_default="0")
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("outbox") as batch_op:
+        batch_op.drop_column("unverified_sends")
         batch_op.drop_column("failed_target")
     op.drop_index("ix_heartbeat_seen_at", "heartbeat")
     op.drop_table("heartbeat")
