@@ -139,9 +139,10 @@ def backfill(
     if start is not None:
         replay = SimulatedClock(start)
         while True:
-            detect_pending(
+            while detect_pending(
                 engine, settings.detect, settings.brands, replay.now(), historical=True, alert=alert
-            )
+            ).full:
+                pass
             if replay.now() >= until:
                 break
             replay.set(min(replay.now() + REPLAY_STEP, until))

@@ -27,25 +27,26 @@ from wommon.alert.digest import enqueue_digest
 from wommon.alert.notifier import Notifier
 from wommon.alert.outbox import DeliveryReport, Routing, deliver_due, retry_failed
 from wommon.alert.outbox import release as release_outbox
-from wommon.alert.pacer import Pacer
+from wommon.alert.pacer import Pacer, Pacing, SharedPacer
 from wommon.alert.slack import SlackNotifier
 from wommon.alert.socketmode import ButtonListener
 from wommon.alert.webhook import WebhookNotifier
 from wommon.analyze.brands import BrandMatcher
 from wommon.analyze.pipeline import Analyzer, analyze_pending
 from wommon.clock import Clock
+from wommon.collect.claims import release_owned
 from wommon.collect.guard import AddressPolicy
 from wommon.collect.http import FetchLimits, new_session
 from wommon.collect.parsers import ParserPool, default_processes
 from wommon.collect.parsers.xmlfeed import expat_warning
-from wommon.collect.poller import CollectReport, Outcome, collect_due, release_owned
+from wommon.collect.poller import CollectReport, Outcome, collect_due
 from wommon.collect.sources import sync_sources
 from wommon.config import Settings, SlackTarget, slack_target
 from wommon.detect.detector import DetectReport, detect_pending
-from wommon.errors import ConfigError
+from wommon.errors import ConfigError, StorageError
 from wommon.metrics import Metrics
 from wommon.store import heartbeat
-from wommon.store.db import check_integrity, make_engine, transaction, upgrade
+from wommon.store.db import check_integrity, make_engine, redact, transaction, upgrade
 from wommon.store.models import Outbox, Source
 
 log = logging.getLogger("wommon")
@@ -158,7 +159,12 @@ class Pipeline:
             default_channel=target.channel if target else (settings.slack.channel or "console"),
             slack=settings.slack,
         )
-        self._pacer = Pacer(settings.slack.messages_per_second)
+        rate = settings.slack.messages_per_second
+        self._pacer: Pacing = (
+            SharedPacer(self.engine, rate)
+            if self.engine.dialect.name == "postgresql"
+            else Pacer(rate)
+        )
         self.target = delivery_digest(settings, target)
         self.settings = settings
         self._buttons_token = target.app_token if target else None
@@ -189,10 +195,19 @@ class Pipeline:
             raise ConfigError(
                 "storage.url cannot change while running: restart wommon to switch databases"
             )
-        with transaction(self.engine) as session:
-            sync_sources(session, settings.sources, self.clock.now())
+        self._sync(settings)
         self._configure(settings)
         self._retry_changed()
+
+    def _sync(self, settings: Settings) -> None:
+        try:
+            with transaction(self.engine) as session:
+                sync_sources(session, settings.sources, self.clock.now())
+        except SQLAlchemyError as exc:
+            raise StorageError(
+                f"{redact(settings.storage.url)}: the configured sources could not be stored: "
+                f"{exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"
+            ) from None
 
     def prepare(self) -> None:
         """Migrate the schema and load the configured sources: run before any job."""
@@ -201,12 +216,14 @@ class Pipeline:
             log.warning("xml parser: %s", warning)
         check_integrity(self.engine)
         upgrade(self.engine)
-        with transaction(self.engine) as session:
-            sync_sources(session, self.settings.sources, self.clock.now())
+        self._sync(self.settings)
         self._retry_changed()
+        # A heartbeat before the first claim: a daemon that dies at once is still known,
+        # and its claims are taken over when the row goes stale.
+        self.heartbeat("{}")
         for owner in dead_owners(self.engine, socket.gethostname()):
             log.info("taking over claims of a dead process owner=%s", owner)
-            release_owned(self.engine, owner)
+            release_owned(self.engine, owner, self.clock.now())
             release_outbox(self.engine, owner)
 
     def _retry_changed(self) -> None:
@@ -229,7 +246,7 @@ class Pipeline:
             heartbeat.forget(session, gone)
         for owner in gone:
             log.warning("daemon_silent owner=%s action=releasing its claims", owner)
-            release_owned(self.engine, owner)
+            release_owned(self.engine, owner, self.clock.now())
             release_outbox(self.engine, owner)
         return gone
 
@@ -242,6 +259,9 @@ class Pipeline:
             limits=self._limits,
             pool=self._pool,
             max_per_host=self.settings.collect.max_per_host,
+            workers=self.settings.collect.workers,
+            clock=self.clock.now,
+            renew_every=self.settings.daemon.heartbeat_seconds,
             rng=self._rng,
             stop=self.stopping,
             on_outcome=self._on_outcome,
@@ -270,6 +290,9 @@ class Pipeline:
     def detect(self) -> DetectReport:
         s = self.settings
         report = detect_pending(self.engine, s.detect, s.brands, self.clock.now())
+        while report.full and not self.stopping.is_set():
+            # A backlog (a cold start, a burst) drains now, not one batch a period.
+            report += detect_pending(self.engine, s.detect, s.brands, self.clock.now())
         if report.incidents_opened or report.alerts_queued:
             log.info(
                 "detected mentions=%d incidents_opened=%d alerts_queued=%d",
@@ -288,6 +311,8 @@ class Pipeline:
             routing=self.routing,
             pacer=self._pacer,
             target=self.target,
+            stop=self.stopping,
+            clock=self.clock.now,
         )
         if self.metrics:
             self.metrics.deliveries.labels("sent").inc(report.sent)
@@ -310,7 +335,7 @@ class Pipeline:
         """Stop, giving back every claim this process still holds; safe to call twice."""
         self.stopping.set()
         try:
-            release_owned(self.engine, self.owner)
+            release_owned(self.engine, self.owner, self.clock.now())
             release_outbox(self.engine, self.owner)
             with transaction(self.engine) as session:
                 heartbeat.forget(session, [self.owner])

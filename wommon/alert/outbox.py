@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from wommon import defaults
 from wommon.alert import digest
 from wommon.alert.notifier import Alert, Notifier, Receipt
-from wommon.alert.pacer import Pacer
+from wommon.alert.pacer import Pacing
 from wommon.alert.routing import channel_for, held_until
 from wommon.config import SlackSettings
 from wommon.errors import DeliveryError
@@ -131,14 +133,27 @@ def deliver_due(
     owner: str,
     limit: int = 50,
     routing: Routing | None = None,
-    pacer: Pacer | None = None,
+    pacer: Pacing | None = None,
     target: str = "",
+    stop: threading.Event | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> DeliveryReport:
     """Send what is due. `target` names the delivery setup (a digest of the Slack settings
-    and secrets): a permanent failure records it, so a changed setup retries by itself."""
+    and secrets): a permanent failure records it, so a changed setup retries by itself.
+
+    Every send is fenced by the claim: just before it, the lease is renewed in one
+    statement that also checks it is still this deliverer's (`clock` gives the time then);
+    a row whose lease was lost (the process paused, another daemon took over) is not sent.
+    When `stop` is set, rows not yet sent are put back untried."""
     routing = routing or Routing()
+    clock = clock or (lambda: now)
     sent = retrying = failed = held = 0
-    for item in claim(engine, now, owner, limit, routing):
+    claimed = claim(engine, now, owner, limit, routing)
+    for position, item in enumerate(claimed):
+        if stop is not None and stop.is_set():
+            for rest in claimed[position:]:
+                _put_back(engine, rest.row_id, now, owner)
+            break
         alert = item.alert
         hold = (
             held_until(alert.payload, alert.kind, now, routing.slack)
@@ -148,10 +163,13 @@ def deliver_due(
         channel = alert.root_channel or alert.channel
         wait = pacer.blocked(channel) if pacer else 0.0
         if hold is not None or wait > 0:
-            _put_back(engine, item.row_id, hold or now + timedelta(seconds=wait))
+            _put_back(engine, item.row_id, hold or now + timedelta(seconds=wait), owner)
             if hold is not None:
                 _queue_quiet_digest(engine, hold, now)
                 held += 1
+            continue
+        if not _renew(engine, item.row_id, owner, clock()):
+            log.warning("lease_lost key=%s action=not sent", alert.key)
             continue
         receipt = None
         if item.seen_before:
@@ -159,7 +177,7 @@ def deliver_due(
                 receipt = notifier.find(alert)
             except DeliveryError as exc:
                 if item.unverified_sends >= MAX_UNVERIFIED_SENDS:
-                    _record_failure(engine, item.row_id, _unverifiable(exc), now, target)
+                    _record_failure(engine, item.row_id, _unverifiable(exc), now, target, owner)
                     failed += 1
                     log.error("alert_unverifiable key=%s reason=%s action=stopped", alert.key, exc)
                     continue
@@ -176,11 +194,14 @@ def deliver_due(
             try:
                 if pacer:
                     pacer.wait(channel)
+                    if not _renew(engine, item.row_id, owner, clock()):
+                        log.warning("lease_lost key=%s action=not sent", alert.key)
+                        continue
                 receipt = notifier.send(alert)
             except DeliveryError as exc:
                 if pacer and exc.retry_after:
                     pacer.block(channel, exc.retry_after)
-                _record_failure(engine, item.row_id, exc, now, target)
+                _record_failure(engine, item.row_id, exc, now, target, owner)
                 if exc.permanent:
                     failed += 1
                 else:
@@ -192,16 +213,42 @@ def deliver_due(
                     RETRY_HINT if exc.permanent else "will retry",
                 )
                 continue
-        _record_sent(engine, item.row_id, receipt, now)
+        _record_sent(engine, item.row_id, receipt, now, owner)
         sent += 1
     return DeliveryReport(sent=sent, retrying=retrying, failed=failed, held=held)
 
 
-def _put_back(engine: Engine, row_id: int, at: datetime) -> None:
-    """Return a claimed row unsent and untried (held for quiet hours, or the channel is
-    paused after a 429)."""
+def _mine(session: Session, row_id: int, owner: str) -> Outbox | None:
+    """The row, when this deliverer still holds its claim: every write-back goes through
+    here, so a deliverer that lost its lease changes nothing."""
+    return session.exec(
+        select(Outbox)
+        .where(Outbox.id == row_id, Outbox.status == "sending", Outbox.lease_owner == owner)
+        .with_for_update()
+    ).first()
+
+
+def _renew(engine: Engine, row_id: int, owner: str, now: datetime) -> bool:
+    """Extend the claim if it is still this deliverer's and unexpired, in one statement."""
     with transaction(engine) as session:
-        row = session.get(Outbox, row_id)
+        result = session.execute(
+            update(Outbox)
+            .where(
+                col(Outbox.id) == row_id,
+                col(Outbox.status) == "sending",
+                col(Outbox.lease_owner) == owner,
+                col(Outbox.lease_until) > now,
+            )
+            .values(lease_until=now + timedelta(seconds=defaults.DELIVERY_LEASE_SECONDS))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _put_back(engine: Engine, row_id: int, at: datetime, owner: str) -> None:
+    """Return a claimed row unsent and untried (held for quiet hours, the channel paused
+    after a 429, or the deliverer stopping)."""
+    with transaction(engine) as session:
+        row = _mine(session, row_id, owner)
         if row is not None:
             row.status = "pending"
             row.claims = max(row.claims - 1, 0)
@@ -236,10 +283,10 @@ def _count_unverified(engine: Engine, row_id: int) -> None:
 
 
 def _record_failure(
-    engine: Engine, row_id: int, exc: DeliveryError, now: datetime, target: str = ""
+    engine: Engine, row_id: int, exc: DeliveryError, now: datetime, target: str, owner: str
 ) -> None:
     with transaction(engine) as session:
-        row = session.get(Outbox, row_id)
+        row = _mine(session, row_id, owner)
         if row is None:
             return
         row.attempts += 1
@@ -256,9 +303,9 @@ def _record_failure(
         session.add(row)
 
 
-def _record_sent(engine: Engine, row_id: int, receipt: Receipt, now: datetime) -> None:
+def _record_sent(engine: Engine, row_id: int, receipt: Receipt, now: datetime, owner: str) -> None:
     with transaction(engine) as session:
-        row = session.get(Outbox, row_id)
+        row = _mine(session, row_id, owner)
         if row is None:
             return
         row.status = "sent"

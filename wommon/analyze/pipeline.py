@@ -138,7 +138,11 @@ def _spanish(text: str) -> tuple[float, str]:
 
 
 def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: int = 500) -> int:
-    """Analyse up to `limit` mentions not yet analysed; returns how many were."""
+    """Analyse up to `limit` mentions not yet analysed; returns how many were.
+
+    The batch is claimed by its row locks (`FOR UPDATE SKIP LOCKED` on PostgreSQL) for the
+    length of the transaction that writes its verdicts: several daemons analyse disjoint
+    batches, and a crash gives the rows back with the transaction."""
     with transaction(engine) as session:
         rows = session.exec(
             select(Mention, Source.brand)
@@ -146,6 +150,7 @@ def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: in
             .where(col(Mention.analyzed_at).is_(None))
             .order_by(col(Mention.id))
             .limit(limit)
+            .with_for_update(skip_locked=True, of=Mention)
         ).all()
         for mention, source_brand in rows:
             result = analyzer.analyze_text(mention.title, mention.text, source_brand)

@@ -1,9 +1,8 @@
 """Claim due sources, fetch them in a bounded pool, store what they hold.
 
-Claiming is a lease on the Source row (`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL),
-so several daemons can share one database and a crashed one's claims expire. Each source's
-mentions and its new ETag are committed in one transaction: the ETag never advances past
-mentions that were not stored.
+Claims are leases (`collect/claims.py`). Each source's mentions and its new ETag are
+committed in one transaction, fenced by the lease: the ETag never advances past mentions
+that were not stored, and a lost claim stores nothing.
 """
 
 from __future__ import annotations
@@ -11,19 +10,23 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections import defaultdict, deque
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import requests
-from sqlalchemy import or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from wommon import defaults
+from wommon.collect.claims import (
+    HostQueues,
+    SourceTask,
+    claim_due,
+    release,
+)
 from wommon.collect.entry import ParsedFeed
 from wommon.collect.http import FetchLimits, HTTPStatusError, fetch, retry_after_seconds
 from wommon.collect.parsers import parse
@@ -34,24 +37,6 @@ from wommon.store.db import transaction
 from wommon.store.models import Source
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SourceTask:
-    """What a worker needs to poll one source: no ORM row crosses into the threads."""
-
-    id: int
-    name: str
-    kind: str
-    url: str
-    interval_seconds: int
-    consecutive_failures: int
-    etag: str | None
-    last_modified: str | None
-
-    @property
-    def host(self) -> str:
-        return (urlsplit(self.url).hostname or "").lower()
 
 
 @dataclass(frozen=True)
@@ -82,36 +67,6 @@ def next_due(now: datetime, interval_seconds: int, failures: int, rng: random.Ra
         delay = min(delay * 2 ** min(failures, 20), max(delay, defaults.BACKOFF_MAX_SECONDS))
     delay *= 1 + rng.uniform(-defaults.JITTER_FRACTION, defaults.JITTER_FRACTION)
     return now + timedelta(seconds=delay)
-
-
-def claim_due(session: Session, now: datetime, owner: str, limit: int) -> list[SourceTask]:
-    lease_free = or_(col(Source.lease_until).is_(None), col(Source.lease_until) < now)
-    query = (
-        select(Source)
-        .where(col(Source.enabled), col(Source.next_due_at) <= now, lease_free)
-        .order_by(col(Source.next_due_at))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    tasks = []
-    for src in session.exec(query):
-        src.lease_owner = owner
-        src.lease_until = now + timedelta(seconds=defaults.SOURCE_LEASE_SECONDS)
-        session.add(src)
-        assert src.id is not None
-        tasks.append(
-            SourceTask(
-                id=src.id,
-                name=src.name,
-                kind=src.kind,
-                url=src.url,
-                interval_seconds=src.interval_seconds,
-                consecutive_failures=src.consecutive_failures,
-                etag=src.etag,
-                last_modified=src.last_modified,
-            )
-        )
-    return tasks
 
 
 def poll(
@@ -151,11 +106,24 @@ def poll(
     )
 
 
-def record(session: Session, outcome: Outcome, now: datetime, rng: random.Random) -> int:
-    """Store an outcome: new mentions and the source's new state, in the caller's transaction."""
-    src = session.get(Source, outcome.task.id)
+def record(
+    session: Session, outcome: Outcome, now: datetime, rng: random.Random, owner: str
+) -> int | None:
+    """Store an outcome: new mentions and the source's new state, in the caller's
+    transaction; None, storing nothing, when `owner` no longer holds the source's lease at
+    `now` (it expired and another daemon may have fetched it since)."""
+    src = session.exec(
+        select(Source)
+        .where(
+            Source.id == outcome.task.id,
+            Source.lease_owner == owner,
+            col(Source.lease_until) > now,
+        )
+        .with_for_update()
+    ).first()
     if src is None:
-        return 0
+        log.warning("lease_lost source=%s action=outcome discarded", outcome.task.name)
+        return None
     src.lease_owner = src.lease_until = None
     src.last_fetch_at = now
     added = 0
@@ -199,71 +167,73 @@ def collect_due(
     pool: ThreadPoolExecutor,
     max_per_host: int = defaults.FETCH_MAX_PER_HOST,
     batch: int = 500,
+    workers: int = defaults.FETCH_WORKERS,
     rng: random.Random | None = None,
     stop: threading.Event | None = None,
     on_outcome: Callable[[Outcome, int], None] | None = None,
     parser: Callable[..., ParsedFeed] = parse,
+    clock: Callable[[], datetime] | None = None,
+    renew_every: float = defaults.HEARTBEAT_SECONDS,
 ) -> CollectReport:
     """Poll every source due at `now`.
 
-    Fetches run in `pool`, at most `max_per_host` at a time to any one host, queued per host
-    rather than blocking a worker, so a slow host delays only its own feeds. Writes happen in
-    this thread in the order fetches finish. When `stop` is set, fetches still in flight are
-    abandoned and their sources released for the next run.
+    Sources are claimed a few at a time, as the pool has room (never more than twice its
+    workers, never more than `batch` at once), so several daemons share what is due
+    instead of the first taking it all. Fetches run in `pool`, at most `max_per_host` at a
+    time to any one host (across every daemon on PostgreSQL), queued per host rather than
+    blocking a worker. Leases are checked and renewed every `renew_every` seconds while
+    sources wait (and first thing after a pause), and every write-back is fenced by the
+    lease at the time it is written (`clock`): a daemon that was paused past its leases
+    neither fetches what it had queued nor stores what it had fetched. When `stop` is set,
+    fetches still in flight are abandoned and their sources released for the next run.
     """
     rng = rng or random.Random()
-    with transaction(engine) as session:
-        tasks = claim_due(session, now, owner, batch)
-    queues: dict[str, deque[SourceTask]] = defaultdict(deque)
-    for task in tasks:
-        queues[task.host].append(task)
+    clock = clock or (lambda: now)
+    run = HostQueues(engine, owner, max_per_host, limits, clock)
+    capacity = max(1, min(batch, 2 * workers))
     running: dict[Future[Outcome], SourceTask] = {}
-
-    def submit(host: str) -> None:
-        if queues[host]:
-            task = queues[host].popleft()
-            running[pool.submit(poll, task, http, limits, parser)] = task
-
-    for host in list(queues):
-        for _ in range(max_per_host):
-            submit(host)
     polled = failed = new = 0
-    while running:
-        done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+    renewed = time.monotonic()
+    exhausted = False
+    while True:
+        if time.monotonic() - renewed > renew_every:
+            run.renew(set(running.values()))
+            renewed = time.monotonic()
+        if not exhausted and stop_not_set(stop) and run.held() < capacity:
+            with transaction(engine) as session:
+                tasks = claim_due(session, now, owner, capacity - run.held(), clock())
+            exhausted = not tasks
+            run.queue(tasks)
+        for task in run.startable():
+            running[pool.submit(poll, task, http, limits, parser)] = task
+        if not running and not run.waiting():
+            if exhausted or not stop_not_set(stop):
+                break
+            continue
+        if not running:  # every queued host is at its limit across the daemons
+            time.sleep(0.2)
+        done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED) if running else ((), ())
         for future in done:
             task = running.pop(future)
             outcome = future.result()
+            run.finished(task)
             with transaction(engine) as session:
-                added = record(session, outcome, now, rng)
+                added = record(session, outcome, clock(), rng, owner)
+            if added is None:
+                continue
             polled += 1
             failed += outcome.error is not None
             new += added
             if on_outcome:
                 on_outcome(outcome, added)
-            if stop is None or not stop.is_set():
-                submit(task.host)
-        if stop is not None and stop.is_set():
-            unpolled = [t.id for t in running.values()] + [t.id for q in queues.values() for t in q]
-            release(engine, unpolled, owner)
+        if not stop_not_set(stop):
+            unpolled = [t.id for t in running.values()] + run.drop_queued()
+            release(engine, unpolled, owner, now)
+            run.close()
             break
+    run.close()
     return CollectReport(polled=polled, failed=failed, new_mentions=new)
 
 
-def release(engine: Engine, source_ids: list[int], owner: str) -> None:
-    """Give back claims on sources that were not polled, so nobody waits out the lease."""
-    if not source_ids:
-        return
-    with transaction(engine) as session:
-        for src in session.exec(
-            select(Source).where(col(Source.id).in_(source_ids), Source.lease_owner == owner)
-        ):
-            src.lease_owner = src.lease_until = None
-            session.add(src)
-
-
-def release_owned(engine: Engine, owner: str) -> None:
-    """Give back every source `owner` still holds (at shutdown)."""
-    with transaction(engine) as session:
-        for src in session.exec(select(Source).where(Source.lease_owner == owner)):
-            src.lease_owner = src.lease_until = None
-            session.add(src)
+def stop_not_set(stop: threading.Event | None) -> bool:
+    return stop is None or not stop.is_set()

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from wommon.config import SourceSettings
+from wommon.store.locks import xact_lock
 from wommon.store.models import Source
 
 REMOVED = "removed from the config"
@@ -19,6 +20,9 @@ def sync_sources(session: Session, configured: Iterable[SourceSettings], now: da
     A source disabled by its server (410 Gone) stays disabled until its URL changes in the
     config: restarting the daemon must not bring back a feed its publisher deleted.
     """
+    # Daemons starting (or reloading) together sync one at a time: each sees the rows the
+    # one before added, instead of inserting the same names.
+    xact_lock(session, "sync-sources")
     wanted = {cfg.name: cfg for cfg in configured}
     existing = {src.name: src for src in session.exec(select(Source))}
     for name, cfg in wanted.items():

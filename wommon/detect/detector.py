@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -36,6 +36,7 @@ from wommon.detect.incidents import (
 from wommon.detect.payload import incident_payload
 from wommon.detect.spread import SpreadState, observe, outlook
 from wommon.store.db import transaction
+from wommon.store.locks import try_xact_lock
 from wommon.store.models import BrandHour, Incident, Mention, Source
 from wommon.store.outbox import enqueue
 
@@ -53,6 +54,16 @@ class DetectReport:
     mentions: int
     incidents_opened: int
     alerts_queued: int
+    # A brand had more pending than one batch takes: run again at once.
+    full: bool = False
+
+    def __add__(self, other: DetectReport) -> DetectReport:
+        return DetectReport(
+            self.mentions + other.mentions,
+            self.incidents_opened + other.incidents_opened,
+            self.alerts_queued + other.alerts_queued,
+            self.full or other.full,
+        )
 
 
 def detect_pending(
@@ -68,74 +79,128 @@ def detect_pending(
     """Group pending mentions and decide. Live and historical (backfilled) mentions are
     detected apart: history replays on a simulated clock (`now` walks through it, and only
     mentions published by then are taken), builds its own incidents, and its alerts are
-    recorded as "suppressed" unless `alert` asks for them to be sent."""
+    recorded as "suppressed" unless `alert` asks for them to be sent.
+
+    One brand at a time, each in its own transaction under that brand's advisory lock,
+    taken without waiting: a brand another daemon is detecting is left to it, and what is
+    decided on is read after the lock is held, so two daemons never open the same story
+    twice. Up to `limit` mentions a brand; `full` says when more are waiting."""
     brand_words = {b.name: [w for t in b.terms for w in t.split()] for b in brands}
-    with transaction(engine) as session:
-        query = select(Mention, Source.weight).join(
-            Source, col(Source.id) == col(Mention.source_id)
-        )
-        query = query.where(
-            col(Mention.analyzed_at).is_not(None),
-            col(Mention.detected_at).is_(None),
-            col(Mention.historical).is_(historical),
-        )
-        if historical:
-            query = query.where(col(Mention.published_at) <= now)
-        pending = session.exec(
-            query.order_by(col(Mention.published_at), col(Mention.id)).limit(limit)
-        ).all()
-        grouping = _grouping(session, cfg, now, historical)
-        index = StoryIndex(
-            (_story(inc) for inc in grouping.values()),
-            similarity=cfg.similarity,
-            semantic=cfg.semantic_similarity,
-        )
-        touched: dict[int, Incident] = {}
-        spreads = _Spreads()
-        hours: set[tuple[str, datetime]] = set()
-        opened = 0
-        for mention, _ in pending:
-            mention.detected_at = now
-            session.add(mention)
-        for mention, weight in pending:
-            if mention.brand:
-                hours.add((mention.brand, hour_of(mention.published_at)))
-            if not (mention.negative and mention.brand):
+    report = DetectReport(_mark_unbranded(engine, now, historical), 0, 0)
+    for brand in _brands_to_review(engine, now, historical):
+        with transaction(engine) as session:
+            if not try_xact_lock(session, "detect", brand):
                 continue
-            text = f"{mention.title}\n{mention.text}"
-            words = frozenset(key_terms(terms(text, brand_words.get(mention.brand, ()))))
-            meaning = _Meaning(text)
-            incident, copy = _existing(session, mention, grouping, index, words, meaning)
-            if incident is None:
-                incident = _open(session, mention, words, now, historical)
-                grouping[incident.id or 0] = incident
-                index.add(_story(incident))
-                opened += 1
-                meaning()
-            new_site, novelty = _novelty(session, incident, mention)
-            voice = 0.0 if copy else weight * novelty
-            centroid = _join(
-                spreads, incident, mention, voice, new_site and not copy, meaning.vector
+            report += _detect_brand(
+                session, brand, brand_words.get(brand, []), cfg, now, limit, historical, alert
             )
-            if centroid is not None:
-                index.move(incident.brand, incident.id or 0, centroid)
-            mention.incident_id = incident.id
-            session.add(mention)
-            session.flush()
-            touched[incident.id or 0] = incident
-        spreads.save()
-        surprises = _recount(session, hours, now)
-        status = "suppressed" if historical and not alert else "pending"
-        queued = 0
-        for incident in grouping.values():
-            if incident.state not in OPEN_STATES:
-                continue
-            fresh = incident.id in touched
-            if fresh:
-                found = surprises.get(incident.brand)
-                incident.surprise = found.level if found else incident.surprise
-            queued += _review(session, incident, cfg, now, status, fresh)
-        return DetectReport(mentions=len(pending), incidents_opened=opened, alerts_queued=queued)
+    return report
+
+
+def _pending(now: datetime, historical: bool) -> list[Any]:
+    conditions: list[Any] = [
+        col(Mention.analyzed_at).is_not(None),
+        col(Mention.detected_at).is_(None),
+        col(Mention.historical).is_(historical),
+    ]
+    if historical:
+        conditions.append(col(Mention.published_at) <= now)
+    return conditions
+
+
+def _mark_unbranded(engine: Engine, now: datetime, historical: bool) -> int:
+    """Mentions of no watched brand have nothing to group: marked detected in one go."""
+    with transaction(engine) as session:
+        result = session.execute(
+            update(Mention)
+            .where(*_pending(now, historical), col(Mention.brand).is_(None))
+            .values(detected_at=now)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _brands_to_review(engine: Engine, now: datetime, historical: bool) -> list[str]:
+    """Brands with mentions to group, and brands with open incidents (they cool and
+    resolve with time)."""
+    with Session(engine) as session:
+        pending = session.exec(
+            select(Mention.brand).where(*_pending(now, historical)).distinct()
+        ).all()
+        open_ = session.exec(
+            select(Incident.brand)
+            .where(col(Incident.historical).is_(historical), col(Incident.state).in_(OPEN_STATES))
+            .distinct()
+        ).all()
+    return sorted({b for b in [*pending, *open_] if b})
+
+
+def _detect_brand(
+    session: Session,
+    brand: str,
+    words_of_brand: list[str],
+    cfg: DetectSettings,
+    now: datetime,
+    limit: int,
+    historical: bool,
+    alert: bool,
+) -> DetectReport:
+    query = (
+        select(Mention, Source.weight)
+        .join(Source, col(Source.id) == col(Mention.source_id))
+        .where(*_pending(now, historical), Mention.brand == brand)
+    )
+    pending = session.exec(
+        query.order_by(col(Mention.published_at), col(Mention.id)).limit(limit)
+    ).all()
+    grouping = _grouping(session, cfg, now, historical, brand)
+    index = StoryIndex(
+        (_story(inc) for inc in grouping.values()),
+        similarity=cfg.similarity,
+        semantic=cfg.semantic_similarity,
+    )
+    touched: dict[int, Incident] = {}
+    spreads = _Spreads()
+    hours: set[tuple[str, datetime]] = set()
+    opened = 0
+    for mention, _ in pending:
+        mention.detected_at = now
+        session.add(mention)
+    for mention, weight in pending:
+        hours.add((brand, hour_of(mention.published_at)))
+        if not mention.negative:
+            continue
+        text = f"{mention.title}\n{mention.text}"
+        words = frozenset(key_terms(terms(text, words_of_brand)))
+        meaning = _Meaning(text)
+        incident, copy = _existing(session, mention, grouping, index, words, meaning)
+        if incident is None:
+            incident = _open(session, mention, words, now, historical)
+            grouping[incident.id or 0] = incident
+            index.add(_story(incident))
+            opened += 1
+            meaning()
+        new_site, novelty = _novelty(session, incident, mention)
+        voice = 0.0 if copy else weight * novelty
+        centroid = _join(spreads, incident, mention, voice, new_site and not copy, meaning.vector)
+        if centroid is not None:
+            index.move(incident.brand, incident.id or 0, centroid)
+        mention.incident_id = incident.id
+        session.add(mention)
+        session.flush()
+        touched[incident.id or 0] = incident
+    spreads.save()
+    surprises = _recount(session, hours, now)
+    status = "suppressed" if historical and not alert else "pending"
+    queued = 0
+    for incident in grouping.values():
+        if incident.state not in OPEN_STATES:
+            continue
+        fresh = incident.id in touched
+        if fresh:
+            found = surprises.get(incident.brand)
+            incident.surprise = found.level if found else incident.surprise
+        queued += _review(session, incident, cfg, now, status, fresh)
+    return DetectReport(len(pending), opened, queued, full=len(pending) >= limit)
 
 
 class _Meaning:
@@ -152,13 +217,14 @@ class _Meaning:
 
 
 def _grouping(
-    session: Session, cfg: DetectSettings, now: datetime, historical: bool
+    session: Session, cfg: DetectSettings, now: datetime, historical: bool, brand: str
 ) -> dict[int, Incident]:
-    """Incidents a new mention may join: open or dismissed ones, and resolved ones recent
-    enough to re-open."""
+    """The brand's incidents a new mention may join: open or dismissed ones, and resolved
+    ones recent enough to re-open."""
     reopen_after = now - timedelta(days=cfg.reopen_days)
     rows = session.exec(
         select(Incident).where(
+            Incident.brand == brand,
             col(Incident.historical).is_(historical),
             or_(
                 col(Incident.state).in_(GROUPING_STATES),

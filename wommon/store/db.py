@@ -15,13 +15,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from wommon import defaults
 from wommon.errors import StorageError
+from wommon.store.locks import key
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -155,6 +156,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Daemons starting together on an empty database migrate one at a time;
+                # the others then find the schema current.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key("migrate")})
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, revision)
     except SQLAlchemyError as exc:

@@ -164,6 +164,30 @@ class Heartbeat(SQLModel, table=True):
     jobs: str = Field(default="{}", sa_type=Text)
 
 
+class HostSlot(SQLModel, table=True):
+    """One of the few fetches that may run at once against a host, across every daemon:
+    taken for the length of a fetch (with an expiry, so a dead daemon's slot frees
+    itself). Politeness that holds however many daemons share the work."""
+
+    __tablename__ = "host_slot"
+
+    host: str = Field(primary_key=True, max_length=255)
+    slot: int = Field(primary_key=True)
+    owner: str | None = Field(default=None, max_length=200)
+    until: datetime | None = Field(default=None, sa_column=_dt())
+
+
+class ChannelPace(SQLModel, table=True):
+    """When the next message may go to a Slack channel, shared by every daemon: Slack's
+    one message a second (and a 429's Retry-After) is per channel, not per process."""
+
+    __tablename__ = "channel_pace"
+
+    channel: str = Field(primary_key=True, max_length=200)
+    next_at: datetime = Field(sa_column=_dt(nullable=False))
+    blocked_until: datetime | None = Field(default=None, sa_column=_dt())
+
+
 class BrandHour(SQLModel, table=True):
     """Negative mentions of a brand per UTC hour: the history its baseline is learnt
     from. Recounted from the mentions for every hour detection touches, so re-running

@@ -1,0 +1,61 @@
+"""Host slots: at most N fetches at once to one host across every daemon (PostgreSQL).
+
+A slot is a row taken with `FOR UPDATE SKIP LOCKED` and given an expiry, so it costs no
+connection while the fetch runs and a dead daemon's slot frees itself. With SQLite there is
+one daemon, and its own per-host queue is the limit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, update
+from sqlalchemy.dialects import postgresql
+from sqlmodel import Session, col, select
+
+from wommon.store.models import HostSlot
+
+
+def shared(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def take(
+    session: Session, host: str, slots: int, owner: str, now: datetime, until: datetime
+) -> int | None:
+    """A free slot of `host` (one of `slots`), now held by `owner` until `until`; None when
+    every slot is busy."""
+    session.execute(
+        postgresql.insert(HostSlot)
+        .values([{"host": host, "slot": i} for i in range(slots)])
+        .on_conflict_do_nothing()
+    )
+    free = session.exec(
+        select(HostSlot)
+        .where(
+            HostSlot.host == host,
+            col(HostSlot.slot) < slots,
+            or_(col(HostSlot.until).is_(None), col(HostSlot.until) < now),
+        )
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if free is None:
+        return None
+    free.owner, free.until = owner, until
+    session.add(free)
+    return free.slot
+
+
+def give_back(session: Session, host: str, slot: int, owner: str) -> None:
+    session.execute(
+        update(HostSlot)
+        .where(col(HostSlot.host) == host, col(HostSlot.slot) == slot, col(HostSlot.owner) == owner)
+        .values(owner=None, until=None)
+    )
+
+
+def give_back_all(session: Session, owner: str) -> None:
+    session.execute(
+        update(HostSlot).where(col(HostSlot.owner) == owner).values(owner=None, until=None)
+    )
