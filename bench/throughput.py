@@ -1,0 +1,184 @@
+"""Throughput end to end: insert -> analyse -> detect -> outbox, against analysis alone.
+
+Mentions of six brands, half of them complaints that tell a few dozen stories (so that
+detection groups, opens incidents and queues alerts), in two lengths: review (~200
+characters) and blog (~2,000). For each length and each database (SQLite in a temporary
+file; PostgreSQL when one answers), the same mentions go through the real steps the daemon
+runs (`insert_entries`, `analyze_pending`, `detect_pending` until drained); the baseline is
+`Analyzer.analyze_text` alone on the same texts, in the same process. Medians of `--runs`.
+
+    python bench/throughput.py [--mentions 3000] [--runs 3] [--database postgresql://...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import text  # noqa: E402
+from sqlmodel import Session, func, select  # noqa: E402
+
+from wommon.analyze.brands import BrandMatcher  # noqa: E402
+from wommon.analyze.pipeline import Analyzer, analyze_pending  # noqa: E402
+from wommon.collect.entry import build_entry  # noqa: E402
+from wommon.collect.store import insert_entries  # noqa: E402
+from wommon.config import BrandSettings, DetectSettings  # noqa: E402
+from wommon.detect.detector import detect_pending  # noqa: E402
+from wommon.store.db import make_engine, transaction, upgrade  # noqa: E402
+from wommon.store.models import Incident, Mention, Outbox, Source  # noqa: E402
+
+BRANDS = tuple(
+    BrandSettings(name=n) for n in ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark")
+)
+PROBLEMS = [
+    "charged me twice for the {x} and refuses the refund",
+    "lost my {x} and support hung up on me",
+    "still waiting for the {x} after three weeks",
+    "sent a broken {x} and never replaced it",
+    "the {x} stopped working and nobody answers",
+]
+THINGS = ["router", "parcel", "invoice", "phone", "ticket", "booking", "card", "modem"]
+FILLER = (
+    "I have been a customer for years and this is the first time I write about it. "
+    "The shop was busy, the weather was grey, and I waited in line like everyone else. "
+)
+NEUTRAL = "{b} opened a new store downtown with longer opening hours and parking."
+
+
+def texts(n: int, length: int, seed: int = 5) -> list[tuple[str, str]]:
+    """(brand, text) pairs: every other one a complaint from one of 40 stories."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        brand = BRANDS[i % len(BRANDS)].name
+        if i % 2:
+            story = rng.randrange(40)
+            problem = PROBLEMS[story % len(PROBLEMS)].format(x=THINGS[story % len(THINGS)])
+            body = f"{brand} {problem}. Story {story} number {rng.randint(1, 10**6)}."
+        else:
+            body = NEUTRAL.format(b=brand) + f" Note {rng.randint(1, 10**6)}."
+        while len(body) < length:
+            body += " " + FILLER
+        out.append((brand, body[: max(length, len(body.split(". ")[0]))]))
+    return out
+
+
+def analysis_alone(items: list[tuple[str, str]]) -> float:
+    analyzer = Analyzer(BrandMatcher(BRANDS), DetectSettings().negative_sentiment)
+    started = time.perf_counter()
+    for _, body in items:
+        analyzer.analyze_text("", body)
+    return len(items) / (time.perf_counter() - started)
+
+
+def end_to_end(url: str, items: list[tuple[str, str]]) -> tuple[float, dict[str, int]]:
+    engine = make_engine(url)
+    upgrade(engine)
+    analyzer = Analyzer(BrandMatcher(BRANDS), DetectSettings().negative_sentiment)
+    start = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    with transaction(engine) as session:
+        src = Source(
+            name="bench", kind="rss", url="https://b.example", interval_seconds=900, next_due_at=start
+        )
+        session.add(src)
+        session.flush()
+        source_id = src.id
+    entries = [
+        build_entry(
+            guid=f"g{i}",
+            link=f"https://site{i % 211}.example/{i}",
+            author=f"author{i % 503}",
+            title="",
+            html=body,
+            published=start + timedelta(seconds=20 * i),
+            base_url="https://b.example",
+        )
+        for i, (_, body) in enumerate(items)
+    ]
+    now = start + timedelta(seconds=20 * len(items) + 60)
+    started = time.perf_counter()
+    for chunk in range(0, len(entries), 500):
+        with transaction(engine) as session:
+            src = session.get(Source, source_id)
+            assert src is not None
+            insert_entries(session, src, entries[chunk : chunk + 500], now)
+    while analyze_pending(engine, analyzer, now):
+        pass
+    while detect_pending(engine, DetectSettings(), BRANDS, now).full:
+        pass
+    elapsed = time.perf_counter() - started
+    with Session(engine) as session:
+        counts = {
+            "mentions": session.exec(select(func.count()).select_from(Mention)).one(),
+            "negative": session.exec(select(func.count()).where(Mention.negative)).one(),
+            "incidents": session.exec(select(func.count()).select_from(Incident)).one(),
+            "alerts": session.exec(select(func.count()).select_from(Outbox)).one(),
+        }
+    engine.dispose()
+    return len(items) / elapsed, counts
+
+
+def fresh_postgres(admin_url: str, name: str) -> str | None:
+    try:
+        engine = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+    except Exception as exc:
+        print(f"  (PostgreSQL skipped: {exc.__class__.__name__})")
+        return None
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mentions", type=int, default=3000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--database",
+        default=os.environ.get(
+            "WOMMON_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+        ),
+        help="a PostgreSQL server where new databases may be created",
+    )
+    args = parser.parse_args()
+    print(f"{args.mentions} mentions, medians of {args.runs} runs")
+    print(f"{'length':8} {'database':10} {'e2e/s':>8} {'analysis/s':>11} {'ratio':>6}  counts")
+    for label, length in (("review", 200), ("blog", 2000)):
+        items = texts(args.mentions, length)
+        alone = statistics.median(analysis_alone(items) for _ in range(args.runs))
+        for db in ("sqlite", "postgres"):
+            rates = []
+            counts: dict[str, int] = {}
+            for run in range(args.runs):
+                if db == "sqlite":
+                    folder = tempfile.mkdtemp()
+                    url = f"sqlite:///{folder}/bench.db"
+                else:
+                    found = fresh_postgres(args.database, f"wommon_throughput_{run}")
+                    if found is None:
+                        break
+                    url = found
+                rate, counts = end_to_end(url, items)
+                rates.append(rate)
+            if not rates:
+                continue
+            e2e = statistics.median(rates)
+            print(
+                f"{label:8} {db:10} {e2e:8.0f} {alone:11.0f} {e2e / alone:6.2f}  "
+                + ", ".join(f"{k} {v}" for k, v in counts.items())
+            )
+
+
+if __name__ == "__main__":
+    main()
