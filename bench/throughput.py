@@ -24,17 +24,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text  # noqa: E402
-from sqlmodel import Session, func, select  # noqa: E402
+from sqlalchemy import text
+from sqlmodel import Session, func, select
 
-from wommon.analyze.brands import BrandMatcher  # noqa: E402
-from wommon.analyze.pipeline import Analyzer, analyze_pending  # noqa: E402
-from wommon.collect.entry import build_entry  # noqa: E402
-from wommon.collect.store import insert_entries  # noqa: E402
-from wommon.config import BrandSettings, DetectSettings  # noqa: E402
-from wommon.detect.detector import detect_pending  # noqa: E402
-from wommon.store.db import make_engine, transaction, upgrade  # noqa: E402
-from wommon.store.models import Incident, Mention, Outbox, Source  # noqa: E402
+from wommon.analyze.brands import BrandMatcher
+from wommon.analyze.pipeline import Analyzer, analyze_pending
+from wommon.collect.entry import build_entry
+from wommon.collect.store import insert_entries
+from wommon.config import BrandSettings, DetectSettings
+from wommon.detect.detector import detect_pending
+from wommon.store.db import make_engine, transaction, upgrade
+from wommon.store.models import Incident, Mention, Outbox, Source
 
 BRANDS = tuple(
     BrandSettings(name=n) for n in ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark")
@@ -47,15 +47,25 @@ PROBLEMS = [
     "the {x} stopped working and nobody answers",
 ]
 THINGS = ["router", "parcel", "invoice", "phone", "ticket", "booking", "card", "modem"]
-FILLER = (
-    "I have been a customer for years and this is the first time I write about it. "
-    "The shop was busy, the weather was grey, and I waited in line like everyone else. "
-)
-NEUTRAL = "{b} opened a new store downtown with longer opening hours and parking."
+PLACES = ["Madrid", "Leeds", "Austin", "Lyon", "Porto", "Denver", "Kyoto", "Quito"]
+# Sentences that carry no complaint, drawn at random so that no two posts are copies.
+NEUTRAL = [
+    "The new store in {p} opens at nine and has a small cafe by the entrance.",
+    "My cousin from {p} visited last weekend and we walked along the river.",
+    "There is a concert in {p} on Friday with a jazz quartet and a choir.",
+    "The bakery near the station in {p} sells rye bread and almond cakes.",
+    "We planted tomatoes and basil on the balcony this spring in {p}.",
+    "The museum in {p} has an exhibition of old maps and ship models.",
+    "A friend recommended a novel about a lighthouse keeper near {p}.",
+    "The football club of {p} won its match on Sunday by two goals.",
+    "Trains to {p} leave every hour from the central platform.",
+    "The library in {p} now lends board games and sewing machines.",
+]
 
 
 def texts(n: int, length: int, seed: int = 5) -> list[tuple[str, str]]:
-    """(brand, text) pairs: every other one a complaint from one of 40 stories."""
+    """(title, text) pairs: every other one a complaint about a brand from one of 40
+    stories, the others about a brand and nothing wrong."""
     rng = random.Random(seed)
     out = []
     for i in range(n):
@@ -63,20 +73,22 @@ def texts(n: int, length: int, seed: int = 5) -> list[tuple[str, str]]:
         if i % 2:
             story = rng.randrange(40)
             problem = PROBLEMS[story % len(PROBLEMS)].format(x=THINGS[story % len(THINGS)])
-            body = f"{brand} {problem}. Story {story} number {rng.randint(1, 10**6)}."
+            title = f"{brand} and my {THINGS[story % len(THINGS)]}"
+            body = f"{brand} {problem}. It happened in {PLACES[story % len(PLACES)]}."
         else:
-            body = NEUTRAL.format(b=brand) + f" Note {rng.randint(1, 10**6)}."
+            title = f"{brand} in {rng.choice(PLACES)}"
+            body = f"{brand} sponsors the fair this year."
         while len(body) < length:
-            body += " " + FILLER
-        out.append((brand, body[: max(length, len(body.split(". ")[0]))]))
+            body += " " + rng.choice(NEUTRAL).format(p=rng.choice(PLACES))
+        out.append((title, body[:length] if len(body) > length + 40 else body))
     return out
 
 
 def analysis_alone(items: list[tuple[str, str]]) -> float:
     analyzer = Analyzer(BrandMatcher(BRANDS), DetectSettings().negative_sentiment)
     started = time.perf_counter()
-    for _, body in items:
-        analyzer.analyze_text("", body)
+    for title, body in items:
+        analyzer.analyze_text(title, body)
     return len(items) / (time.perf_counter() - started)
 
 
@@ -87,7 +99,11 @@ def end_to_end(url: str, items: list[tuple[str, str]]) -> tuple[float, dict[str,
     start = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     with transaction(engine) as session:
         src = Source(
-            name="bench", kind="rss", url="https://b.example", interval_seconds=900, next_due_at=start
+            name="bench",
+            kind="rss",
+            url="https://b.example",
+            interval_seconds=900,
+            next_due_at=start,
         )
         session.add(src)
         session.flush()
@@ -97,12 +113,12 @@ def end_to_end(url: str, items: list[tuple[str, str]]) -> tuple[float, dict[str,
             guid=f"g{i}",
             link=f"https://site{i % 211}.example/{i}",
             author=f"author{i % 503}",
-            title="",
+            title=title,
             html=body,
             published=start + timedelta(seconds=20 * i),
             base_url="https://b.example",
         )
-        for i, (_, body) in enumerate(items)
+        for i, (title, body) in enumerate(items)
     ]
     now = start + timedelta(seconds=20 * len(items) + 60)
     started = time.perf_counter()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -142,24 +143,32 @@ def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: in
 
     The batch is claimed by its row locks (`FOR UPDATE SKIP LOCKED` on PostgreSQL) for the
     length of the transaction that writes its verdicts: several daemons analyse disjoint
-    batches, and a crash gives the rows back with the transaction."""
+    batches, and a crash gives the rows back with the transaction. It reads only the
+    columns analysis needs and writes every verdict in one bulk update."""
     with transaction(engine) as session:
-        rows = session.exec(
-            select(Mention, Source.brand)
+        rows = session.execute(
+            select(Mention.id, Mention.title, Mention.text, Source.brand)
             .join(Source, col(Source.id) == col(Mention.source_id))
             .where(col(Mention.analyzed_at).is_(None))
             .order_by(col(Mention.id))
             .limit(limit)
             .with_for_update(skip_locked=True, of=Mention)
         ).all()
-        for mention, source_brand in rows:
-            result = analyzer.analyze_text(mention.title, mention.text, source_brand)
-            mention.brand = result.brand
-            mention.language = result.language
-            mention.complaint = result.complaint
-            mention.aspect = result.aspect
-            mention.sentiment = result.sentiment
-            mention.negative = result.negative
-            mention.analyzed_at = now
-            session.add(mention)
+        verdicts = []
+        for mention_id, title, text, source_brand in rows:
+            result = analyzer.analyze_text(title, text, source_brand)
+            verdicts.append(
+                {
+                    "id": mention_id,
+                    "brand": result.brand,
+                    "language": result.language,
+                    "complaint": result.complaint,
+                    "aspect": result.aspect,
+                    "sentiment": result.sentiment,
+                    "negative": result.negative,
+                    "analyzed_at": now,
+                }
+            )
+        if verdicts:
+            session.execute(update(Mention), verdicts)
         return len(rows)

@@ -8,18 +8,17 @@ costs what its new mentions cost, not what the open stories hold.
 
 from __future__ import annotations
 
-import json
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from wommon.collect.entry import canonical_url
 from wommon.config import BrandSettings, DetectSettings
 from wommon.defaults import BASELINE_WEEKS
 from wommon.detect import embed
@@ -33,6 +32,7 @@ from wommon.detect.incidents import (
     State,
     decide,
 )
+from wommon.detect.lookups import Lookups
 from wommon.detect.payload import incident_payload
 from wommon.detect.spread import SpreadState, observe, outlook
 from wommon.store.db import transaction
@@ -45,8 +45,6 @@ log = logging.getLogger("wommon.detect")
 # A second post by a site or author already heard in the incident is not a new voice.
 SAME_SITE_WEIGHT = 0.5
 SAME_AUTHOR_WEIGHT = 0.1
-# Copies of a much-copied text: the newest few say which open incident holds them.
-_LOOKUPS = 20
 
 
 @dataclass(frozen=True)
@@ -153,6 +151,7 @@ def _detect_brand(
         query.order_by(col(Mention.published_at), col(Mention.id)).limit(limit)
     ).all()
     grouping = _grouping(session, cfg, now, historical, brand)
+    lookups = Lookups.load(session, [m for m, _ in pending if m.negative], grouping)
     index = StoryIndex(
         (_story(inc) for inc in grouping.values()),
         similarity=cfg.similarity,
@@ -172,21 +171,21 @@ def _detect_brand(
         text = f"{mention.title}\n{mention.text}"
         words = frozenset(key_terms(terms(text, words_of_brand)))
         meaning = _Meaning(text)
-        incident, copy = _existing(session, mention, grouping, index, words, meaning)
+        incident, copy = _existing(lookups, mention, grouping, index, words, meaning)
         if incident is None:
             incident = _open(session, mention, words, now, historical)
             grouping[incident.id or 0] = incident
             index.add(_story(incident))
             opened += 1
             meaning()
-        new_site, novelty = _novelty(session, incident, mention)
+        new_site, novelty = _novelty(lookups, incident.id or 0, mention)
         voice = 0.0 if copy else weight * novelty
         centroid = _join(spreads, incident, mention, voice, new_site and not copy, meaning.vector)
         if centroid is not None:
             index.move(incident.brand, incident.id or 0, centroid)
         mention.incident_id = incident.id
         session.add(mention)
-        session.flush()
+        lookups.joined(incident.id or 0, mention)
         touched[incident.id or 0] = incident
     spreads.save()
     surprises = _recount(session, hours, now)
@@ -245,7 +244,7 @@ def _story(incident: Incident) -> Story:
 
 
 def _existing(
-    session: Session,
+    lookups: Lookups,
     mention: Mention,
     grouping: dict[int, Incident],
     index: StoryIndex,
@@ -257,58 +256,31 @@ def _existing(
     A copy of a mention (same fingerprint) and a post linking to one join its incident
     first; otherwise the story index decides by words and meaning."""
 
-    def open_one(found: Iterable[int | None]) -> Incident | None:
+    def open_one(found: Iterable[int]) -> Incident | None:
         for incident_id in found:
-            incident = grouping.get(incident_id or 0)
+            incident = grouping.get(incident_id)
             if incident is not None and incident.brand == mention.brand:
                 return incident
         return None
 
-    if mention.fingerprint:
-        copies = session.exec(
-            select(Mention.incident_id)
-            .where(
-                Mention.fingerprint == mention.fingerprint,
-                col(Mention.incident_id).is_not(None),
-                Mention.id != mention.id,
-            )
-            .order_by(col(Mention.id).desc())
-            .limit(_LOOKUPS)
-        )
-        incident = open_one(copies)
-        if incident is not None:
-            return incident, True
-    linked = [canonical_url(u) for u in json.loads(mention.links or "[]")][:50]
-    if linked:
-        sources = session.exec(
-            select(Mention.incident_id)
-            .where(col(Mention.uid).in_(linked), col(Mention.incident_id).is_not(None))
-            .limit(_LOOKUPS)
-        )
-        incident = open_one(sources)
-        if incident is not None:
-            return incident, False
+    incident = open_one(lookups.copies_of(mention))
+    if incident is not None:
+        return incident, True
+    incident = open_one(lookups.linked_from(mention))
+    if incident is not None:
+        return incident, False
     match = index.match(mention.brand or "", words, meaning)
     return (grouping[match.incident_id], False) if match else (None, False)
 
 
-def _novelty(session: Session, incident: Incident, mention: Mention) -> tuple[bool, float]:
+def _novelty(lookups: Lookups, incident_id: int, mention: Mention) -> tuple[bool, float]:
     """Whether the mention's site is new to the incident, and how new its voice is: 1 for
     a site not heard before, less for another author on a site heard already, least for an
     author repeating themselves. (One name on two sites is two people until shown
     otherwise: "admin" writes half the blogs.)"""
-
-    def heard(*conditions: Any) -> bool:
-        found = session.exec(
-            select(Mention.id)
-            .where(Mention.incident_id == incident.id, Mention.id != mention.id, *conditions)
-            .limit(1)
-        ).first()
-        return found is not None
-
-    if mention.domain and not heard(Mention.domain == mention.domain):
+    if mention.domain and not lookups.heard_site(incident_id, mention):
         return True, 1.0
-    if mention.author and heard(Mention.domain == mention.domain, Mention.author == mention.author):
+    if mention.author and lookups.heard_author(incident_id, mention):
         return False, SAME_AUTHOR_WEIGHT
     return False, SAME_SITE_WEIGHT
 
@@ -381,16 +353,15 @@ class _Spreads:
 def _recount(
     session: Session, hours: Iterable[tuple[str, datetime]], now: datetime
 ) -> dict[str, Surprise]:
-    """Recount the brand-hours detection touched, and say how unusual each brand's
-    latest hour is against its baseline."""
-    latest: dict[str, datetime] = {}
+    """Recount the brand-hours detection touched (one grouped count a brand), and say how
+    unusual each brand's latest hour is against its baseline."""
+    touched: dict[str, set[datetime]] = defaultdict(set)
     for brand, hour in hours:
-        _count_hour(session, brand, hour)
-        latest[brand] = max(latest.get(brand, hour), hour)
-    session.flush()
+        touched[brand].add(hour)
     found = {}
-    for brand, hour in latest.items():
-        current = hour_of(min(hour, now))
+    for brand, brand_hours in touched.items():
+        _store_counts(session, brand, brand_hours)
+        current = hour_of(min(max(brand_hours), now))
         since = current - timedelta(weeks=BASELINE_WEEKS + 1)
         counts = {
             h: n
@@ -404,21 +375,49 @@ def _recount(
     return found
 
 
-def _count_hour(session: Session, brand: str, hour: datetime) -> None:
-    count = session.exec(
-        select(func.count()).where(
-            Mention.brand == brand,
-            col(Mention.negative).is_(True),
-            col(Mention.published_at) >= hour,
-            col(Mention.published_at) < hour + timedelta(hours=1),
+def _hour_bucket(session: Session) -> Any:
+    """The UTC hour of a mention's publication, as the database computes it."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date_trunc("hour", col(Mention.published_at))
+    return func.strftime("%Y-%m-%d %H:00:00", col(Mention.published_at))
+
+
+def _as_hour(value: Any) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _store_counts(session: Session, brand: str, hours: set[datetime]) -> None:
+    """Count the brand's negative mentions in `hours` with one grouped query and write the
+    brand-hour rows (a recount: re-running detection never counts a mention twice)."""
+    if not hours:
+        return
+    bucket = _hour_bucket(session)
+    counted = {
+        _as_hour(at): int(n)
+        for at, n in session.execute(
+            select(bucket, func.count())
+            .where(
+                Mention.brand == brand,
+                col(Mention.negative).is_(True),
+                col(Mention.published_at) >= min(hours),
+                col(Mention.published_at) < max(hours) + timedelta(hours=1),
+            )
+            .group_by(bucket)
         )
-    ).one()
-    row = session.exec(
-        select(BrandHour).where(BrandHour.brand == brand, BrandHour.hour == hour)
-    ).first()
-    row = row or BrandHour(brand=brand, hour=hour)
-    row.negative = int(count)
-    session.add(row)
+    }
+    rows = {
+        row.hour: row
+        for row in session.exec(
+            select(BrandHour).where(
+                BrandHour.brand == brand, col(BrandHour.hour).in_(sorted(hours))
+            )
+        )
+    }
+    for hour in hours:
+        row = rows.get(hour) or BrandHour(brand=brand, hour=hour)
+        row.negative = counted.get(hour, 0)
+        session.add(row)
 
 
 def recount_baselines(session: Session, since: datetime | None, until: datetime) -> int:
@@ -428,15 +427,19 @@ def recount_baselines(session: Session, since: datetime | None, until: datetime)
     if since is not None:
         window.append(col(BrandHour.hour) >= hour_of(since))
     session.execute(delete(BrandHour).where(*window))
-    mentions = select(Mention.brand, Mention.published_at).where(
+    bucket = _hour_bucket(session)
+    mentions = select(Mention.brand, bucket).where(
         col(Mention.brand).is_not(None), col(Mention.published_at) <= until
     )
     if since is not None:
         mentions = mentions.where(col(Mention.published_at) >= hour_of(since))
-    hours = {(brand, hour_of(at)) for brand, at in session.exec(mentions) if brand}
-    for brand, hour in hours:
-        _count_hour(session, brand, hour)
-    return len(hours)
+    hours: dict[str, set[datetime]] = defaultdict(set)
+    for brand, at in session.execute(mentions.distinct()):
+        if brand:
+            hours[brand].add(_as_hour(at))
+    for brand, brand_hours in hours.items():
+        _store_counts(session, brand, brand_hours)
+    return sum(len(h) for h in hours.values())
 
 
 def _refresh_aspect(session: Session, incident: Incident) -> None:
