@@ -143,3 +143,57 @@ def test_run_polls_and_stops_on_sigterm_within_5_seconds(tmp_path: Path) -> None
     assert proc.returncode == 0, stderr
     assert elapsed < 5
     assert "stopping signal=SIGTERM" in stderr and "stopped" in stderr
+
+
+def test_check_warns_about_a_config_that_would_watch_nothing(tmp_path: Path) -> None:
+    """An empty file, no brands, a source on a private address: valid, but warned about
+    (exit 0; --strict exits 1)."""
+    runner = CliRunner()
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    result = runner.invoke(main, ["check", str(empty)])
+    assert result.exit_code == 0 and "warning: no [[brands]]" in result.output
+    assert "warning: no [[sources]]" in result.output
+    private = tmp_path / "private.toml"
+    private.write_text(
+        '[[brands]]\nname = "Acme"\n[[sources]]\nname = "lan"\nurl = "http://10.1.2.3/feed"\n'
+    )
+    result = runner.invoke(main, ["check", str(private)])
+    assert (
+        result.exit_code == 0 and "sources[0] (lan): 10.1.2.3 is private network" in result.output
+    )
+    assert runner.invoke(main, ["check", "--strict", str(private)]).exit_code == 1
+    allowed = tmp_path / "allowed.toml"
+    allowed.write_text(private.read_text() + '[collect]\nallow_networks = ["10.0.0.0/8"]\n')
+    result = runner.invoke(main, ["check", "--strict", str(allowed)])
+    assert result.exit_code == 0 and "warning" not in result.output
+
+
+def test_a_bot_token_without_a_channel_is_an_error_naming_the_setting(tmp_path: Path) -> None:
+    """A token and no channel used to send every alert to the console, silently."""
+    cfg = tmp_path / "w.toml"
+    cfg.write_text(f'[storage]\nurl = "sqlite:///{tmp_path / "w.db"}"\n')
+    runner = CliRunner()
+    result = runner.invoke(main, ["check", str(cfg)], env={"SLACK_BOT_TOKEN": "xoxb-1-2-abc"})
+    assert result.exit_code == 1 and "[slack] channel" in result.output
+    assert "xoxb-1-2-abc" not in result.output
+    assert runner.invoke(main, ["db", "upgrade", str(cfg)]).exit_code == 0
+    status = runner.invoke(main, ["status", str(cfg)], env={"SLACK_BOT_TOKEN": ""})
+    assert "slack:     not used (alerts print to the console)" in status.output
+    assert "slack:     ok" not in status.output
+
+
+def test_init_writes_the_documented_example_and_never_overwrites(tmp_path: Path) -> None:
+    runner = CliRunner()
+    target = tmp_path / "wommon.toml"
+    result = runner.invoke(main, ["init", str(target)])
+    assert (
+        result.exit_code == 0
+        and target.read_text() == (ROOT / "config" / "wommon.example.toml").read_text()
+    )
+    assert runner.invoke(main, ["check", str(target)], env={"SLACK_BOT_TOKEN": ""}).exit_code == 0
+    target.write_text("# mine\n")
+    again = runner.invoke(main, ["init", str(target)])
+    assert again.exit_code == 1 and "not overwritten" in again.output
+    assert target.read_text() == "# mine\n"
+    assert runner.invoke(main, ["init", str(target), "--force"]).exit_code == 0

@@ -103,7 +103,8 @@ def test_slack_target_from_env_or_credentials(tmp_path: Path) -> None:
     assert target.token == "xoxb-from-credential"
     assert target.api_url == "http://127.0.0.1:1/api/"
     no_channel = config.parse("")
-    assert config.slack_target(no_channel, env={"SLACK_BOT_TOKEN": "x"}) is None
+    with pytest.raises(ConfigError, match=r"\[slack\] channel"):
+        config.slack_target(no_channel, env={"SLACK_BOT_TOKEN": "x"})
 
 
 @pytest.mark.parametrize(

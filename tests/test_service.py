@@ -497,3 +497,38 @@ def test_sigkill_at_random_points_loses_nothing(tmp_path: Path) -> None:
         assert conn.execute(
             "select count(*) from source where lease_owner is not null"
         ).fetchone() == (0,)
+
+
+def test_the_running_daemon_serves_the_database_gauges(
+    db_url: str, tmp_path: Path, notify: NotifySocket
+) -> None:
+    """`wommon run` with health_listen: /metrics carries every gauge the README lists that
+    comes from the database, and no *_created series."""
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cfg = tmp_path / "w.toml"
+    cfg.write_text(
+        f'[storage]\nurl = "{db_url}"\n[daemon]\nhealth_listen = "127.0.0.1:{port}"\n'
+        '[[sources]]\nname = "a"\nurl = "http://127.0.0.1:9/feed"\n'
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wommon", "run", str(cfg)],
+        env=daemon_env(NOTIFY_SOCKET=notify.path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert notify.wait_for("READY=1", timeout=60)
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read()
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    metrics = text.decode()
+    for family in ("wommon_sources", "wommon_mentions", "wommon_incidents", "wommon_outbox"):
+        assert f"# TYPE {family} gauge" in metrics, family
+    assert "wommon_database_up 1.0" in metrics
+    assert 'wommon_sources{state="' in metrics
+    assert "_created" not in metrics

@@ -371,12 +371,19 @@ def slack_target(settings: Settings, env: Mapping[str, str] | None = None) -> Sl
     incident edited in place, a thread, buttons when an app-level token ($SLACK_APP_TOKEN /
     `slack-app-token`) enables Socket Mode. An incoming webhook ($SLACK_WEBHOOK_URL /
     `slack-webhook-url`) is the fallback: it cannot edit, so updates are follow-up posts.
-    Secrets never come from the file.
+    Secrets never come from the file. A token without a channel is a ConfigError: alerts
+    would otherwise go to the console without a word.
     """
     env = os.environ if env is None else env
     channel = env.get(SLACK_CHANNEL_ENV) or settings.slack.channel
     token = _secret(env, SLACK_TOKEN_ENV, SLACK_TOKEN_CREDENTIAL)
     webhook = _secret(env, SLACK_WEBHOOK_ENV, SLACK_WEBHOOK_CREDENTIAL)
+    if token and not channel:
+        raise ConfigError(
+            f"a Slack bot token is set (${SLACK_TOKEN_ENV} or the credential "
+            f"'{SLACK_TOKEN_CREDENTIAL}') but no channel: set [slack] channel = \"#alerts\" "
+            f"in the config or ${SLACK_CHANNEL_ENV}, or unset the token for console alerts"
+        )
     if token and channel:
         return SlackTarget(
             channel=channel,
@@ -464,7 +471,7 @@ def _message(err: Mapping[str, Any]) -> str:
         if len(err["loc"]) == 1:
             known = ", ".join(f"[{name}]" for name in Settings.model_fields)
             return f"unknown table or key (the tables are {known})"
-        return "unknown key (check the spelling against config/wommon.example.toml)"
+        return "unknown key (check the spelling: `wommon init` writes the documented example)"
     if err["type"] == "tuple_type" and len(err["loc"]) == 1:
         name = err["loc"][0]
         return f"must be a list of tables: write each one as [[{name}]]"

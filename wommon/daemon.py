@@ -143,6 +143,7 @@ class Daemon:
         self._schedule(p.settings)
         listen = p.settings.daemon.health_listen
         if listen and p.metrics:
+            p.metrics.watch_database(lambda: snapshot(p.engine, p.clock.now()))
             self.health = HealthServer(
                 listen,
                 p.metrics,

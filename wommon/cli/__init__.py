@@ -35,6 +35,14 @@ def load_settings(path: str) -> config_mod.Settings:
         raise AssertionError("unreachable") from None
 
 
+def slack_target(settings: config_mod.Settings) -> config_mod.SlackTarget | None:
+    """Where alerts go, or exit with the setting that is missing."""
+    try:
+        return config_mod.slack_target(settings)
+    except WommonError as exc:
+        fail(str(exc))
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     cells = [[str(c) for c in headers], *[["" if c is None else str(c) for c in r] for r in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]

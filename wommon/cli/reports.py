@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from wommon import config as config_mod
 from wommon import defaults, logs
 from wommon.alert.outbox import RETRY_HINT
-from wommon.cli import config_argument, fail, load_settings, main, table, when
+from wommon.cli import config_argument, fail, load_settings, main, slack_target, table, when
 from wommon.clock import SystemClock
 from wommon.errors import WommonError
 from wommon.jobs import job_problems
@@ -120,7 +120,7 @@ def status(config_path: str) -> None:
     click.echo(f"mentions:  {_counts(verdicts) or 'none'} (languages: {_counts(languages) or '-'})")
     click.echo(f"incidents: {_counts(snap.incidents) or 'none'}")
     click.echo(f"outbox:    {_counts(snap.outbox) or 'empty'}")
-    target = config_mod.slack_target(settings)
+    target = slack_target(settings)
     click.echo(f"alerts to: {'Slack ' + target.channel if target else 'console'}")
     working = _daemons(settings, snap, now)
     if snap.recent_failures:
@@ -130,7 +130,7 @@ def status(config_path: str) -> None:
         ids = ", ".join(str(i) for i in snap.failed_alerts)
         click.echo(f"  (alert ids {ids}) then: {RETRY_HINT}")
         sys.exit(1)
-    click.echo("slack:     ok")
+    click.echo("slack:     ok" if target else "slack:     not used (alerts print to the console)")
     if not working:
         sys.exit(1)
 

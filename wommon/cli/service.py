@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from pathlib import Path
 
 import click
 
 from wommon import config as config_mod
-from wommon.cli import config_argument, fail, load_settings, main
+from wommon.cli import config_argument, fail, load_settings, main, slack_target
 from wommon.clock import SystemClock
 from wommon.errors import WommonError
 from wommon.store.db import check_integrity, current_revision, make_engine, redact, upgrade
@@ -43,11 +44,36 @@ def run(config_path: str) -> None:
 
 
 @main.command()
+@click.argument("path", default="wommon.toml", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def init(path: str, force: bool) -> None:
+    """Write the documented example config to PATH (default wommon.toml), to edit."""
+    from importlib import resources
+
+    target = Path(path)
+    if target.exists() and not force:
+        fail(f"{target} exists: not overwritten (use --force, or another PATH)")
+    text = resources.files("wommon").joinpath("wommon.example.toml").read_text("utf-8")
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"{target}: cannot write: {exc.strerror or exc}")
+    click.echo(f"wrote {target}: set your brands and sources, then `wommon check {target}`")
+
+
+@main.command()
 @config_argument
-def check(config_path: str) -> None:
-    """Validate a config file without running anything."""
+@click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
+def check(config_path: str, strict: bool) -> None:
+    """Validate a config file without running anything.
+
+    Warns (exit 0, or 1 with --strict) about a config that is valid but would watch
+    nothing: no brands, no sources, or sources on private addresses that collection will
+    refuse."""
+    from wommon.cli.checks import warnings
+
     settings = load_settings(config_path)
-    target = config_mod.slack_target(settings)
+    target = slack_target(settings)
     click.echo(
         f"{config_path}: OK — {len(settings.brands)} brand(s), {len(settings.sources)} "
         f"source(s), storage {redact(settings.storage.url)}"
@@ -56,6 +82,11 @@ def check(config_path: str) -> None:
         click.echo("alerts: console (set SLACK_BOT_TOKEN and [slack] channel for Slack)")
     else:
         click.echo(f"alerts: Slack channel {target.channel}")
+    found = warnings(settings)
+    for warning in found:
+        click.echo(f"warning: {warning}", err=True)
+    if found and strict:
+        sys.exit(1)
 
 
 @main.command()

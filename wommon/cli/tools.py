@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from wommon import config as config_mod
-from wommon.cli import config_argument, fail, load_settings, main
+from wommon.cli import config_argument, fail, load_settings, main, slack_target
 from wommon.clock import SystemClock
 from wommon.collect.parsers import KINDS
 from wommon.errors import WommonError
@@ -81,7 +80,7 @@ def alert_test(config_path: str) -> None:
     from wommon.pipeline import default_notifier
 
     settings = load_settings(config_path)
-    target = config_mod.slack_target(settings)
+    target = slack_target(settings)
     now = SystemClock().now()
     payload = sample_payload(settings.brands[0].name if settings.brands else "Example brand", now)
     channel = channel_for(payload, settings.slack, target.channel if target else "console")

@@ -26,6 +26,7 @@ from wommon.config import (
     slack_target,
 )
 from wommon.demo.feedserver import FeedPost, FeedServer, FeedSpec
+from wommon.errors import ConfigError
 from wommon.pipeline import Pipeline, default_notifier
 from wommon.store.models import Incident, Mention, Outbox
 
@@ -123,7 +124,11 @@ def run_demo(
 def _demo_notifier(settings: Settings, out: TextIO) -> Notifier:
     """The console, plus Slack when SLACK_BOT_TOKEN and WOMMON_SLACK_CHANNEL are set."""
     console = ConsoleNotifier(out)
-    target = slack_target(settings)
+    try:
+        target = slack_target(settings)
+    except ConfigError as exc:  # the demo is offline first: say it, play it on the console
+        print(f"Slack not used: {exc}", file=out)
+        return console
     if target is None:
         return console
     print(f"Alerts also go to Slack channel {target.channel}.", file=out)
