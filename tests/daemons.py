@@ -4,11 +4,55 @@ from __future__ import annotations
 
 import os
 import random
+import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+
+class NotifySocket:
+    """A datagram socket standing in for systemd's $NOTIFY_SOCKET; a reader thread stamps
+    each message with its arrival time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = str(path)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.settimeout(0.05)
+        self.messages: list[tuple[float, str]] = []
+        self._closed = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while not self._closed.is_set():
+            try:
+                data = self.sock.recv(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.messages.append((time.monotonic(), data.decode()))
+
+    def close(self) -> None:
+        self._closed.set()
+        self._reader.join(1)
+        self.sock.close()
+
+    def drain(self) -> list[str]:
+        return [m for _, m in list(self.messages)]
+
+    def wait_for(self, needle: str, timeout: float = 10, after: float = 0.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(needle in m for t, m in list(self.messages) if t >= after):
+                return True
+            time.sleep(0.02)
+        return False
 
 
 def daemon_env(**extra: str) -> dict[str, str]:
@@ -40,10 +84,20 @@ def kill_at_random(
     between: tuple[float, float],
     after_each: Callable[[], None] = lambda: None,
 ) -> None:
-    """Start the daemon and SIGKILL it after a random delay, `times` times."""
+    """Start the daemon, wait for its READY=1, and SIGKILL it a random time after,
+    `times` times (a loaded machine can take seconds to start; the kill lands in the work,
+    not in the start-up)."""
     for _ in range(times):
-        proc = start_daemon(config, env)
-        time.sleep(rng.uniform(*between))
-        proc.kill()
-        proc.wait(10)
+        with tempfile.TemporaryDirectory() as folder:
+            notify = NotifySocket(Path(folder) / "notify.sock")
+            try:
+                proc = start_daemon(config, {**env, "NOTIFY_SOCKET": notify.path})
+                if not notify.wait_for("READY=1", timeout=120):
+                    proc.kill()
+                    raise AssertionError("the daemon never said READY=1")
+                time.sleep(rng.uniform(*between))
+                proc.kill()
+                proc.wait(10)
+            finally:
+                notify.close()
         after_each()

@@ -208,3 +208,10 @@ def test_deeply_nested_json_is_a_clear_error(tmp_path) -> None:  # type: ignore[
     lines.write_text('{"title": "Acme", "text": "ok"}\n' + "[" * 200_000 + "\n")
     entries, warnings = read_history(lines)
     assert len(entries) == 1 and any("nested deeper than" in w for w in warnings)
+
+
+def test_every_configurable_kind_has_a_parser() -> None:
+    from wommon.collect.parsers import PARSERS
+    from wommon.config import SOURCE_KINDS
+
+    assert set(PARSERS) == set(SOURCE_KINDS)

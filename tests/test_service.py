@@ -24,7 +24,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
 from tests.conftest import START
-from tests.daemons import daemon_env, kill_at_random, start_daemon
+from tests.daemons import NotifySocket, daemon_env, kill_at_random, start_daemon
 from tests.helpers import settings
 from wommon.clock import SimulatedClock, SystemClock
 from wommon.daemon import JOB_DEFAULTS, Daemon
@@ -39,47 +39,6 @@ from wommon.store.models import Incident, Mention, Outbox, Source
 from wommon.store.outbox import enqueue
 
 ROOT = Path(__file__).parents[1]
-
-
-class NotifySocket:
-    """A datagram socket standing in for systemd's $NOTIFY_SOCKET; a reader thread stamps
-    each message with its arrival time."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = str(path)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(self.path)
-        self.sock.settimeout(0.05)
-        self.messages: list[tuple[float, str]] = []
-        self._closed = threading.Event()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        while not self._closed.is_set():
-            try:
-                data = self.sock.recv(4096)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.messages.append((time.monotonic(), data.decode()))
-
-    def close(self) -> None:
-        self._closed.set()
-        self._reader.join(1)
-        self.sock.close()
-
-    def drain(self) -> list[str]:
-        return [m for _, m in list(self.messages)]
-
-    def wait_for(self, needle: str, timeout: float = 10, after: float = 0.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(needle in m for t, m in list(self.messages) if t >= after):
-                return True
-            time.sleep(0.02)
-        return False
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -132,12 +132,14 @@ class BrandSettings(_Section):
         return (self.name, *self.aliases)
 
 
+SourceKind = Literal["rss", "atom", "jsonfeed", "appstore", "googlealerts"]
+SOURCE_KINDS: tuple[str, ...] = get_args(SourceKind)
 APPSTORE_URL = "https://itunes.apple.com/{country}/rss/customerreviews/page=1/id={app_id}/sortby=mostrecent/json"
 
 
 class SourceSettings(_Section):
     name: str = Field(min_length=1, max_length=200)
-    kind: Literal["rss", "atom", "jsonfeed", "appstore", "googlealerts"] = "rss"
+    kind: SourceKind = "rss"
     url: str = ""
     app_id: str | None = Field(None, pattern=r"^[0-9]+$")
     country: str = Field("us", pattern=r"^[a-z]{2}$")

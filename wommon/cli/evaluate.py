@@ -10,8 +10,6 @@ from pathlib import Path
 
 import click
 
-from wommon.analyze.brands import BrandMatcher
-from wommon.analyze.pipeline import Analyzer
 from wommon.cli import fail, main
 from wommon.config import DetectSettings
 from wommon.evaluation import Scores, binary_scores, three_class_scores
@@ -49,6 +47,9 @@ def evaluate(
     missing = [c for c in (text_col, label_col) if rows and c not in rows[0]]
     if not rows or missing:
         fail(f"{path}: no column {missing[0]!r}" if missing else f"{path}: no rows")
+    from wommon.analyze.brands import BrandMatcher
+    from wommon.analyze.pipeline import Analyzer
+
     analyzer = Analyzer(BrandMatcher(()), DetectSettings().negative_sentiment)
     results = [analyzer.analyze_text("", r[text_col], require_brand=False) for r in rows]
     scores: Scores

@@ -5,15 +5,12 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import click
-from tqdm import tqdm
 
 from wommon.cli import config_argument, fail, load_settings, main, table
 from wommon.clock import SystemClock
 from wommon.errors import WommonError
-from wommon.store.db import make_engine, upgrade
 
 
 def _day(value: str | None) -> datetime | None:
@@ -25,44 +22,6 @@ def _day(value: str | None) -> datetime | None:
     if moment is None:
         raise click.BadParameter(f"{value!r} is not a date (use 2026-03-01 or 2026-03-01T12:00)")
     return moment
-
-
-class _Progress:
-    """Bars per source and overall on a terminal (tqdm); plain lines for logs and pipes."""
-
-    def __init__(self, terminal: bool) -> None:
-        self._terminal = terminal
-        self._bars: dict[str, tqdm[Any]] = {}
-        self._total = tqdm(desc="all sources", unit="page", disable=not terminal, file=sys.stderr)
-        self._pages: dict[str, int] = {}
-
-    def note(self, line: str) -> None:
-        if self._terminal:
-            tqdm.write(line, file=sys.stderr)
-        else:
-            click.echo(line, err=True)
-
-    def page(self, source: str, entries: int, new: int) -> None:
-        self._pages[source] = self._pages.get(source, 0) + 1
-        self._total.update(1)
-        if self._terminal:
-            if source not in self._bars:
-                self._bars[source] = tqdm(desc=source, unit="page", leave=False, file=sys.stderr)
-            self._bars[source].update(1)
-            self._bars[source].set_postfix(new=new)
-        else:
-            click.echo(
-                f"{source}: page {self._pages[source]}: {entries} entries, {new} new", err=True
-            )
-
-    def source_done(self, source: str) -> None:
-        bar = self._bars.pop(source, None)
-        if bar is not None:
-            bar.close()
-        self.note(f"{source}: {self._pages.get(source, 0)} page(s) read")
-
-    def close(self) -> None:
-        self._total.close()
 
 
 @main.command()
@@ -114,7 +73,10 @@ def backfill(
     from wommon.backfill import backfill as run_backfill
 
     settings = load_settings(config_path)
-    progress = _Progress(sys.stderr.isatty() and not as_json)
+    from wommon.cli.progress import BackfillProgress
+    from wommon.store.db import make_engine, upgrade
+
+    progress = BackfillProgress(sys.stderr.isatty() and not as_json)
     try:
         engine = make_engine(settings.storage.url)
         upgrade(engine)

@@ -4,80 +4,45 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import func
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, select
 
 from wommon import config as config_mod
 from wommon import defaults, logs
-from wommon.alert.outbox import RETRY_HINT
 from wommon.cli import config_argument, fail, load_settings, main, slack_target, table, when
 from wommon.clock import SystemClock
 from wommon.errors import WommonError
-from wommon.jobs import job_problems
-from wommon.status import Snapshot
-from wommon.store.db import damaged, make_engine, redact, require_schema
-from wommon.store.models import Incident, Mention, Source
 
-
-def _open_session(settings: config_mod.Settings) -> Session:
-    """A read-only session: these commands never migrate nor take the write lock, so a
-    busy daemon or backfill never makes them wait."""
-    try:
-        engine = make_engine(settings.storage.url, readonly=True)
-        require_schema(engine)
-    except WommonError as exc:
-        fail(str(exc))
-    return Session(engine)
-
-
-def _storage_failure(settings: config_mod.Settings, exc: SQLAlchemyError) -> NoReturn:
-    reason = str(getattr(exc, "orig", exc))
-    if "malformed" in reason or "not a database" in reason:
-        fail(damaged(settings.storage.url, reason))
-    fail(f"{redact(settings.storage.url)}: {exc.__class__.__name__}: {reason}")
+if TYPE_CHECKING:
+    from wommon.readout import IncidentRow
+    from wommon.status import Snapshot
 
 
 @main.command()
 @config_argument
 def sources(config_path: str) -> None:
     """List every source with its status, failures, last error and mentions collected."""
+    from wommon.readout import read_sources
+
     settings = load_settings(config_path)
-    with _open_session(settings) as session:
-        try:
-            counts = dict(
-                session.exec(
-                    select(Mention.source_id, func.count()).group_by(col(Mention.source_id))
-                ).all()
-            )
-            rows = []
-            for s in session.exec(select(Source).order_by(col(Source.name))):
-                status = (
-                    "disabled"
-                    if not s.enabled
-                    else "error"
-                    if s.consecutive_failures
-                    else "warning"
-                    if s.last_warning
-                    else ("ok" if s.last_success_at else "new")
-                )
-                rows.append(
-                    (
-                        s.name,
-                        s.kind,
-                        status,
-                        when(s.last_success_at),
-                        s.consecutive_failures,
-                        when(s.next_due_at),
-                        counts.get(s.id or 0, 0),
-                        logs.REDACT(s.last_error or s.disabled_reason or s.last_warning or "")[:80],
-                    )
-                )
-        except SQLAlchemyError as exc:
-            _storage_failure(settings, exc)
+    try:
+        found = read_sources(settings)
+    except WommonError as exc:
+        fail(str(exc))
+    rows = [
+        (
+            s.name,
+            s.kind,
+            s.status,
+            when(s.last_success),
+            s.failures,
+            when(s.next_due),
+            s.mentions,
+            logs.REDACT(s.problem)[:80],
+        )
+        for s in found
+    ]
     headers = (
         "name",
         "kind",
@@ -88,7 +53,7 @@ def sources(config_path: str) -> None:
         "mentions",
         "last error",
     )
-    click.echo(table(headers, rows) if rows else "no sources yet: run `wommon run CONFIG`")
+    click.echo(table(headers, rows) if rows else "no sources: add [[sources]] to the config")
 
 
 @main.command()
@@ -99,7 +64,9 @@ def status(config_path: str) -> None:
     Exits 1 when something needs attention (database unreachable, alerts failing), so it
     can serve as a check in scripts.
     """
+    from wommon.alert.outbox import RETRY_HINT
     from wommon.status import snapshot
+    from wommon.store.db import make_engine
 
     settings = load_settings(config_path)
     try:
@@ -138,6 +105,8 @@ def status(config_path: str) -> None:
 def _daemons(settings: config_mod.Settings, snap: Snapshot, now: datetime) -> bool:
     """Print who works on this database; False when no daemon is working (none alive, or
     every live one has a failing job)."""
+    from wommon.jobs import job_problems
+
     d = settings.daemon
     alive_for = timedelta(seconds=defaults.HEARTBEAT_MISSES * d.heartbeat_seconds)
     alive = [x for x in snap.daemons if now - x.seen_at <= alive_for]
@@ -174,29 +143,28 @@ def _counts(counts: dict[str, int]) -> str:
 @click.option("--all", "show_all", is_flag=True, help="Include resolved and dismissed ones.")
 def incidents(config_path: str, show_all: bool) -> None:
     """List incidents, newest first."""
+    from wommon.readout import read_incidents
+
     settings = load_settings(config_path)
-    with _open_session(settings) as session:
-        query = select(Incident).order_by(col(Incident.last_seen).desc())
-        if not show_all:
-            query = query.where(col(Incident.state).in_(("watching", "alerting", "cooling")))
-        try:
-            rows = [
-                (
-                    i.id,
-                    i.brand,
-                    i.state,
-                    i.severity,
-                    i.mentions,
-                    i.sources,
-                    _forecast(i),
-                    when(i.first_seen),
-                    i.label[:60],
-                    " ".join(i.key_terms.split()[:5]),
-                )
-                for i in session.exec(query)
-            ]
-        except SQLAlchemyError as exc:
-            _storage_failure(settings, exc)
+    try:
+        found = read_incidents(settings, show_all=show_all)
+    except WommonError as exc:
+        fail(str(exc))
+    rows = [
+        (
+            i.id,
+            i.brand,
+            i.state,
+            i.severity,
+            i.mentions,
+            i.sources,
+            _forecast(i),
+            when(i.first_seen),
+            i.label[:60],
+            " ".join(i.key_terms[:5]),
+        )
+        for i in found
+    ]
     headers = (
         "id",
         "brand",
@@ -212,7 +180,7 @@ def incidents(config_path: str, show_all: bool) -> None:
     click.echo(table(headers, rows) if rows else "no incidents")
 
 
-def _forecast(incident: Incident) -> str:
+def _forecast(incident: IncidentRow) -> str:
     """ "40 (55%)": the cautious final-size forecast and the chance of going viral."""
     if incident.forecast_size is None:
         return "-"

@@ -13,7 +13,7 @@ from wommon import config as config_mod
 from wommon.cli import config_argument, fail, load_settings, main, slack_target
 from wommon.clock import SystemClock
 from wommon.errors import WommonError
-from wommon.store.db import check_integrity, current_revision, make_engine, redact, upgrade
+from wommon.redaction import redact_url
 
 
 @main.command()
@@ -76,7 +76,7 @@ def check(config_path: str, strict: bool) -> None:
     target = slack_target(settings)
     click.echo(
         f"{config_path}: OK — {len(settings.brands)} brand(s), {len(settings.sources)} "
-        f"source(s), storage {redact(settings.storage.url)}"
+        f"source(s), storage {redact_url(settings.storage.url)}"
     )
     if target is None:
         click.echo("alerts: console (set SLACK_BOT_TOKEN and [slack] channel for Slack)")
@@ -123,11 +123,14 @@ def db() -> None:
 @config_argument
 def db_upgrade(config_path: str) -> None:
     """Create or migrate the schema to the latest version (also done at every start)."""
+    from wommon.store.db import check_integrity, current_revision, make_engine, upgrade
+
     settings = load_settings(config_path)
     try:
         engine = make_engine(settings.storage.url)
         check_integrity(engine)
         upgrade(engine)
-        click.echo(f"{redact(settings.storage.url)}: schema at revision {current_revision(engine)}")
+        revision = current_revision(engine)
+        click.echo(f"{redact_url(settings.storage.url)}: schema at revision {revision}")
     except WommonError as exc:
         fail(str(exc))

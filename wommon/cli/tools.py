@@ -6,16 +6,18 @@ from pathlib import Path
 
 import click
 
+from wommon import config as config_mod
 from wommon.cli import config_argument, fail, load_settings, main, slack_target
 from wommon.clock import SystemClock
-from wommon.collect.parsers import KINDS
 from wommon.errors import WommonError
 
 
 @main.command()
 @click.argument("target", metavar="URL_OR_FILE")
 @click.option(
-    "--kind", type=click.Choice(KINDS), help="Feed kind (default: guessed from the content)."
+    "--kind",
+    type=click.Choice(config_mod.SOURCE_KINDS),
+    help="Feed kind (default: guessed from the content).",
 )
 @click.option(
     "--allow-network",

@@ -30,7 +30,6 @@ PARSERS: dict[str, Parser] = {
     "appstore": appstore.parse,
     "googlealerts": googlealerts.parse,
 }
-KINDS = tuple(PARSERS)
 
 
 def parse(kind: str, content: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:

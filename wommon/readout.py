@@ -1,0 +1,136 @@
+"""What the read-only commands show (`sources`, `incidents`), read from the database as
+frozen rows: the CLI formats them and holds no SQL.
+
+Reads go through a read-only engine: they never migrate and never take SQLite's write
+lock. Storage errors are wrapped here, once, into StorageError with what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from wommon.config import Settings
+from wommon.errors import StorageError
+from wommon.status import source_state
+from wommon.store.db import current_revision, damaged, make_engine, redact, require_schema
+from wommon.store.models import Incident, Mention, Source
+
+OPEN_STATES = ("watching", "alerting", "cooling")
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    name: str
+    kind: str
+    status: str
+    last_success: datetime | None
+    failures: int
+    next_due: datetime | None
+    mentions: int
+    problem: str
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    id: int
+    brand: str
+    state: str
+    severity: str
+    mentions: int
+    sources: int
+    forecast_size: float | None
+    p_viral: float | None
+    first_seen: datetime
+    label: str
+    key_terms: tuple[str, ...]
+
+
+@contextmanager
+def reading(settings: Settings, *, schema: bool = True) -> Iterator[Session]:
+    """A read-only session; with `schema`, the schema must exist and be current."""
+    url = settings.storage.url
+    engine = make_engine(url, readonly=True)
+    try:
+        if schema:
+            require_schema(engine)
+        with Session(engine) as session:
+            yield session
+    except SQLAlchemyError as exc:
+        raise _storage_error(url, exc) from None
+    finally:
+        engine.dispose()
+
+
+def _storage_error(url: str, exc: SQLAlchemyError) -> StorageError:
+    reason = str(getattr(exc, "orig", exc))
+    if "malformed" in reason or "not a database" in reason:
+        return StorageError(damaged(url, reason))
+    return StorageError(f"{redact(url)}: {exc.__class__.__name__}: {reason}")
+
+
+def has_schema(engine: Engine) -> bool:
+    try:
+        return current_revision(engine) is not None
+    except SQLAlchemyError:
+        return False
+
+
+def read_sources(settings: Settings) -> list[SourceRow]:
+    """Every source: those stored with their state, and configured ones the daemon has
+    not stored yet ("new"). A disabled source has no next poll."""
+    configured = {s.name: s for s in settings.sources}
+    stored: dict[str, SourceRow] = {}
+    with reading(settings, schema=False) as session:
+        if has_schema(session.get_bind()):  # type: ignore[arg-type]
+            counts = dict(
+                session.exec(
+                    select(Mention.source_id, func.count()).group_by(col(Mention.source_id))
+                ).all()
+            )
+            for s in session.exec(select(Source)):
+                stored[s.name] = SourceRow(
+                    name=s.name,
+                    kind=s.kind,
+                    status=source_state(s),
+                    last_success=s.last_success_at,
+                    failures=s.consecutive_failures,
+                    next_due=s.next_due_at if s.enabled else None,
+                    mentions=counts.get(s.id or 0, 0),
+                    problem=s.last_error or s.disabled_reason or s.last_warning or "",
+                )
+    for name, cfg in configured.items():
+        if name not in stored:
+            stored[name] = SourceRow(name, cfg.kind, "new", None, 0, None, 0, "not polled yet")
+    return [stored[name] for name in sorted(stored)]
+
+
+def read_incidents(settings: Settings, *, show_all: bool = False) -> list[IncidentRow]:
+    """Incidents newest first; open ones only unless `show_all`."""
+    with reading(settings) as session:
+        query = select(Incident).order_by(col(Incident.last_seen).desc())
+        if not show_all:
+            query = query.where(col(Incident.state).in_(OPEN_STATES))
+        return [
+            IncidentRow(
+                id=i.id or 0,
+                brand=i.brand,
+                state=i.state,
+                severity=i.severity,
+                mentions=i.mentions,
+                sources=i.sources,
+                forecast_size=i.forecast_size,
+                p_viral=i.p_viral,
+                first_seen=i.first_seen,
+                label=i.label,
+                key_terms=tuple(i.key_terms.split()),
+            )
+            for i in session.exec(query)
+        ]
