@@ -125,7 +125,7 @@ def test_run_polls_and_stops_on_sigterm_within_5_seconds(tmp_path: Path) -> None
         cfg = tmp_path / "w.toml"
         cfg.write_text(
             f'[storage]\nurl = "sqlite:///{tmp_path / "w.db"}"\n[[brands]]\nname = "Acme"\n'
-            '[collect]\nallow_networks = ["127.0.0.1/32"]\n'
+            '[collect]\nallow_networks = ["127.0.0.1/32"]\nparse_processes = 1\n'
             f'[[sources]]\nname = "blog"\nurl = "{server.url("blog")}"\n'
         )
         proc = start_daemon(cfg, daemon_env(), capture=True)
@@ -144,6 +144,7 @@ def test_run_polls_and_stops_on_sigterm_within_5_seconds(tmp_path: Path) -> None
     assert proc.returncode == 0, stderr
     assert elapsed < 5
     assert "stopping signal=SIGTERM" in stderr and "stopped" in stderr
+    assert "leaked semaphore" not in stderr and "Traceback" not in stderr
 
 
 def test_check_warns_about_a_config_that_would_watch_nothing(tmp_path: Path) -> None:
@@ -226,3 +227,41 @@ def test_sources_lists_configured_feeds_before_the_first_run(tmp_path: Path) -> 
     lines = result.output.splitlines()
     assert lines[1].startswith("blog") and "new" in lines[1] and "not polled yet" in lines[1]
     assert lines[2].startswith("news")
+
+
+def test_status_says_when_sources_are_overdue(tmp_path: Path) -> None:
+    """A daemon beats but a source has waited five hours past its poll: exit 1, saying how
+    late; once it is polled, exit 0."""
+    from datetime import timedelta
+
+    from wommon.store import heartbeat
+    from wommon.store.db import make_engine, transaction
+    from wommon.store.models import Source
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    cfg = tmp_path / "w.toml"
+    cfg.write_text(f'[storage]\nurl = "{url}"\n')
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade", str(cfg)]).exit_code == 0
+    now = SystemClock().now()
+    engine = make_engine(url)
+    with transaction(engine) as session:
+        session.add(
+            Source(
+                name="late",
+                kind="rss",
+                url="https://late.example/feed",
+                interval_seconds=900,
+                next_due_at=now - timedelta(hours=5),
+            )
+        )
+        heartbeat.beat(session, "host:1", "host", 1, now, now, "{}")
+    result = runner.invoke(main, ["status", str(cfg)])
+    assert result.exit_code == 1
+    assert "OVERDUE: 1 source(s) not polled on time, the oldest due 5 h ago" in result.output
+    with transaction(engine) as session:
+        for src in session.exec(__import__("sqlmodel").select(Source)):
+            src.next_due_at = now + timedelta(minutes=10)
+            session.add(src)
+    engine.dispose()
+    assert runner.invoke(main, ["status", str(cfg)]).exit_code == 0

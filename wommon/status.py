@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, func, text
+from sqlalchemy import case, func, or_, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
@@ -38,6 +38,9 @@ class Snapshot:
     outbox: dict[str, int] = field(default_factory=dict)
     recent_failures: tuple[str, ...] = ()
     failed_alerts: tuple[int, ...] = ()
+    # Enabled sources past their poll time by more than the grace, and the oldest such time.
+    overdue: int = 0
+    overdue_since: datetime | None = None
     daemons: tuple[DaemonSeen, ...] = ()
 
     @property
@@ -55,8 +58,12 @@ def source_state(src: Source) -> str:
     return "ok" if src.last_success_at else "new"
 
 
-def snapshot(engine: Engine, now: datetime) -> Snapshot:
-    """Counts by state; never raises: an unreachable database is itself the finding."""
+def snapshot(
+    engine: Engine, now: datetime, overdue_after: timedelta = timedelta(minutes=15)
+) -> Snapshot:
+    """Counts by state; never raises: an unreachable database is itself the finding.
+    A source is overdue when it is enabled, unclaimed, and due more than `overdue_after`
+    ago: nobody is polling it."""
     try:
         with Session(engine) as session:
             session.exec(text("SELECT 1"))  # type: ignore[call-overload]
@@ -94,6 +101,13 @@ def snapshot(engine: Engine, now: datetime) -> Snapshot:
                 .order_by(col(Outbox.id).desc())
                 .limit(5)
             ).all()
+            overdue, overdue_since = session.exec(
+                select(func.count(), func.min(Source.next_due_at)).where(
+                    col(Source.enabled),
+                    col(Source.next_due_at) < now - overdue_after,
+                    or_(col(Source.lease_until).is_(None), col(Source.lease_until) < now),
+                )
+            ).one()
             daemons = tuple(
                 DaemonSeen(row.owner, row.started_at, row.seen_at, from_json(row.jobs))
                 for row in heartbeat.everyone(session)
@@ -110,4 +124,15 @@ def snapshot(engine: Engine, now: datetime) -> Snapshot:
         recent_failures=tuple(f or "unknown error" for _, f in failures),
         failed_alerts=tuple(i for i, _ in failures if i is not None),
         daemons=daemons,
+        overdue=int(overdue or 0),
+        overdue_since=_aware(overdue_since),
     )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """min() over a UTCDateTime column comes back without the column's type on SQLite."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -61,8 +61,8 @@ def sources(config_path: str) -> None:
 def status(config_path: str) -> None:
     """Health at a glance: database, sources, mentions, incidents and Slack delivery.
 
-    Exits 1 when something needs attention (database unreachable, alerts failing), so it
-    can serve as a check in scripts.
+    Exits 1 when something needs attention (database unreachable, alerts failing, no
+    daemon working, sources overdue), so it can serve as a check in scripts.
     """
     from wommon.alert.outbox import RETRY_HINT
     from wommon.status import snapshot
@@ -74,11 +74,18 @@ def status(config_path: str) -> None:
     except WommonError as exc:
         fail(str(exc))
     now = SystemClock().now()
-    snap = snapshot(engine, now)
+    overdue_after = timedelta(seconds=settings.daemon.unhealthy_after_seconds)
+    snap = snapshot(engine, now, overdue_after)
     click.echo(f"database:  {'ok' if snap.database_ok else snap.database_error}")
     if not snap.database_ok:
         sys.exit(1)
     click.echo(f"sources:   {_counts(snap.sources) or 'none'}")
+    if snap.overdue:
+        late = now - (snap.overdue_since or now)
+        click.echo(
+            f"  - OVERDUE: {snap.overdue} source(s) not polled on time, the oldest due "
+            f"{_duration(late)} ago (at {when(snap.overdue_since)})"
+        )
     verdicts: dict[str, int] = {}
     languages: dict[str, int] = {}
     for (language, verdict), n in snap.mentions.items():
@@ -98,8 +105,16 @@ def status(config_path: str) -> None:
         click.echo(f"  (alert ids {ids}) then: {RETRY_HINT}")
         sys.exit(1)
     click.echo("slack:     ok" if target else "slack:     not used (alerts print to the console)")
-    if not working:
+    if not working or snap.overdue:
         sys.exit(1)
+
+
+def _duration(delta: timedelta) -> str:
+    seconds = delta.total_seconds()
+    if seconds < 7200:
+        return f"{round(seconds / 60)} min"
+    hours = round(seconds / 3600)
+    return f"{hours} h" if hours < 48 else f"{round(hours / 24)} days"
 
 
 def _daemons(settings: config_mod.Settings, snap: Snapshot, now: datetime) -> bool:
