@@ -256,7 +256,7 @@ def test_quiet_hours_deliver_a_digest_then_the_alerts_in_the_morning(
     deliver_due(engine, bot(slack), morning, owner="t", routing=routing)
     deliver_due(engine, bot(slack), morning + timedelta(seconds=5), owner="t", routing=routing)
     texts = [m["text"] for m in slack.roots()]
-    assert texts[0].startswith("While quiet hours were on, 1 new incident(s) opened")
+    assert texts[0].startswith("While quiet hours were on, 1 new incident opened")
     assert texts[1].startswith("Negative story spreading — Acme")
     assert [r.status for r in rows(engine)] == ["sent", "sent"]
 

@@ -265,3 +265,13 @@ def test_status_says_when_sources_are_overdue(tmp_path: Path) -> None:
             session.add(src)
     engine.dispose()
     assert runner.invoke(main, ["status", str(cfg)]).exit_code == 0
+
+
+def test_counts_agree_with_their_nouns() -> None:
+    from wommon.wording import plural
+
+    assert [plural(1, "mention"), plural(2, "mention"), plural(0, "entry", "entries")] == [
+        "1 mention",
+        "2 mentions",
+        "0 entries",
+    ]

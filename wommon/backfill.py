@@ -37,6 +37,7 @@ from wommon.detect.detector import detect_pending, recount_baselines
 from wommon.errors import ConfigError, FetchError, ParseError
 from wommon.store.db import transaction
 from wommon.store.models import BrandHour, Incident, Mention, Outbox, Source
+from wommon.wording import plural
 
 # Detection replays history in steps of this much simulated time.
 REPLAY_STEP = timedelta(hours=1)
@@ -134,7 +135,7 @@ def backfill(
         pass
     if rescore:
         report.rescored = _rescore(engine, analyzer, since, until, now)
-        shown.note(f"re-scored {report.rescored} mentions")
+        shown.note(f"re-scored {plural(report.rescored, 'mention')}")
     start = since or _first_pending(engine)
     if start is not None:
         replay = SimulatedClock(start)

@@ -34,6 +34,7 @@ from wommon.notify import SystemdNotifier, watchdog_interval
 from wommon.pipeline import Pipeline
 from wommon.status import snapshot
 from wommon.store.db import redact
+from wommon.wording import plural
 
 log = logging.getLogger("wommon")
 
@@ -236,7 +237,7 @@ class Daemon:
         with self._lock:
             busy = ", ".join(sorted(self._running)) or "idle"
         sources, brands = len(p.settings.sources), len(p.settings.brands)
-        return f"watching {sources} sources for {brands} brands; {busy}"
+        return f"watching {plural(sources, 'source')} for {plural(brands, 'brand')}; {busy}"
 
     def _shutdown(self, timeout: float) -> bool:
         self.pipeline.stopping.set()

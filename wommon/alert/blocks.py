@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from wommon.alert import render
+from wommon.wording import plural
 
 MAX_BLOCKS = 50
 SECTION_CHARS = 3000
@@ -62,7 +63,8 @@ def incident_blocks(payload: dict[str, Any], kind: str, *, buttons: bool) -> lis
         f"*Brand*\n{escape(payload['brand'])}",
         f"*Aspect*\n{escape(payload.get('aspect') or 'not classified')}",
         f"*Severity*\n{escape(payload['severity'])}",
-        f"*Voices*\n{payload['mentions']} mentions, {payload['sources']} independent sources",
+        f"*Voices*\n{plural(payload['mentions'], 'mention')}, "
+        f"{plural(payload['sources'], 'independent source')}",
         f"*Growth*\n{escape(render.growth(payload))}",
         f"*Forecast*\n{escape(render.forecast(payload))}",
         *([f"*Unusual*\n{escape(u)}"] if (u := render.unusual(payload)) else []),
@@ -133,8 +135,8 @@ def digest_messages(payload: dict[str, Any]) -> list[list[Block]]:
         blocks.append(
             _section(
                 f"{ICONS.get(item.get('severity', ''), '')} *{escape(item['brand'])}*: "
-                f"{escape(clip(item['label'], 300))}\n{item['mentions']} mentions, "
-                f"{item['sources']} sources · {escape(item['state'])} since "
+                f"{escape(clip(item['label'], 300))}\n{plural(item['mentions'], 'mention')}, "
+                f"{plural(item['sources'], 'source')} · {escape(item['state'])} since "
                 f"{item['first_seen'][:16].replace('T', ' ')} UTC"
             )
         )

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from wommon.alert import render
 from wommon.alert.notifier import Alert, Receipt
+from wommon.wording import plural
 
 
 class ConsoleNotifier:
@@ -21,7 +22,8 @@ class ConsoleNotifier:
         if alert.kind == "digest":
             lines = [f"[wommon] {p['title']}"]
             lines += [
-                f"  - {i['brand']}: {i['label']} ({i['mentions']} mentions)" for i in p["incidents"]
+                f"  - {i['brand']}: {i['label']} ({plural(i['mentions'], 'mention')})"
+                for i in p["incidents"]
             ]
         else:
             lines = [f"[wommon] {render.headline(p, alert.kind)}", f"  {render.facts(p)}"]

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from wommon.detect.incidents import OPEN_STATES
 from wommon.store.models import Incident, Outbox
 from wommon.store.outbox import enqueue
+from wommon.wording import plural
 
 MAX_ITEMS = 200
 
@@ -42,7 +43,7 @@ def fill(session: Session, payload: dict[str, Any]) -> dict[str, Any]:
             )
         ).all()
         items = [json.loads(p) for p in held][:MAX_ITEMS]
-        title = f"While quiet hours were on, {len(items)} new incident(s) opened"
+        title = f"While quiet hours were on, {plural(len(items), 'new incident')} opened"
     else:
         incidents = session.exec(
             select(Incident)

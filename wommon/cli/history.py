@@ -9,8 +9,10 @@ from pathlib import Path
 import click
 
 from wommon.cli import config_argument, fail, load_settings, main, table
+from wommon.cli import when as when_
 from wommon.clock import SystemClock
 from wommon.errors import WommonError
+from wommon.wording import plural
 
 
 def _day(value: str | None) -> datetime | None:
@@ -111,7 +113,8 @@ def backfill(
         click.echo(json.dumps(report.summary(), ensure_ascii=False))
         return
     click.echo(
-        f"{report.fetched} entries read, {report.new} new mentions"
+        f"{plural(report.fetched, 'entry', 'entries')} read, "
+        f"{plural(report.new, 'new mention')}"
         + (f", {report.rescored} re-scored" if rescore else "")
         + (" (dry run: nothing stored)" if dry_run else "")
     )
@@ -120,7 +123,7 @@ def backfill(
             (
                 i["id"],
                 i["brand"],
-                i["first_seen"][:16],
+                when_(datetime.fromisoformat(i["first_seen"])),
                 i["mentions"],
                 i["sources"],
                 i["story"][:60],
@@ -130,8 +133,8 @@ def backfill(
         click.echo(table(("id", "brand", "first seen", "mentions", "sources", "story"), rows))
     verb = "alerted" if alert else "would have alerted"
     for a in report.would_alert:
-        when = a["at"][:16].replace("T", " ")
-        click.echo(f"{verb} at {when} UTC: incident {a['incident']}: {a['story'][:60]}")
+        at = when_(datetime.fromisoformat(a["at"]))
+        click.echo(f"{verb} at {at} UTC: incident {a['incident']}: {a['story'][:60]}")
     if not report.would_alert and not dry_run:
         click.echo("nothing in this history would have alerted")
     for brand, base in report.baselines.items():

@@ -9,6 +9,8 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from wommon.wording import plural
+
 
 class BackfillProgress:
     """Bars per source and overall on a terminal (tqdm); plain lines for logs and pipes."""
@@ -35,7 +37,9 @@ class BackfillProgress:
             self._bars[source].set_postfix(new=new)
         else:
             click.echo(
-                f"{source}: page {self._pages[source]}: {entries} entries, {new} new", err=True
+                f"{source}: page {self._pages[source]}: "
+                f"{plural(entries, 'entry', 'entries')}, {new} new",
+                err=True,
             )
 
     def source_done(self, source: str) -> None:

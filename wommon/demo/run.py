@@ -29,6 +29,7 @@ from wommon.demo.feedserver import FeedPost, FeedServer, FeedSpec
 from wommon.errors import ConfigError
 from wommon.pipeline import Pipeline, default_notifier
 from wommon.store.models import Incident, Mention, Outbox
+from wommon.wording import plural
 
 BRAND = BrandSettings(
     name="Northwind Mobile",
@@ -112,12 +113,13 @@ def run_demo(
         finally:
             pipeline.close()
     print(
-        f"\n{summary.mentions} mentions collected, {summary.negative} negative; "
+        f"\n{plural(summary.mentions, 'mention')} collected, {summary.negative} negative; "
         f"{len(summary.incidents)} incident(s), {summary.alerts_sent} alert(s) sent.",
         file=out,
     )
     for brand, label, mentions, sources in summary.incidents:
-        print(f"  - {brand}: {label} ({mentions} mentions, {sources} sources)", file=out)
+        counts = f"{plural(mentions, 'mention')}, {plural(sources, 'source')}"
+        print(f"  - {brand}: {label} ({counts})", file=out)
     return summary
 
 
