@@ -88,3 +88,31 @@ def test_eval_command(tmp_path: Path) -> None:
     }
     bad = CliRunner().invoke(main, ["eval", str(data), "--label-col", "label"])
     assert bad.exit_code == 1 and "no column 'label'" in bad.output
+
+
+def test_eval_lists_columns_prints_a_confusion_matrix_and_writes_errors(tmp_path: Path) -> None:
+    data = tmp_path / "labelled.csv"
+    data.write_text(
+        "body,gold\n"
+        '"Acme charged me twice and refuses the refund",1\n'
+        '"Lovely day at the park",0\n'
+        '"Still waiting for my order from Acme",0\n'
+    )
+    runner = CliRunner()
+    missing = runner.invoke(main, ["eval", str(data)])
+    assert missing.exit_code == 1
+    assert "no column 'text'; the columns are 'body', 'gold'" in missing.output
+    errors = tmp_path / "errors.csv"
+    result = runner.invoke(
+        main,
+        ["eval", str(data), "--text-col", "body", "--label-col", "gold", "--errors", str(errors)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "confusion (rows: labelled, columns: predicted)" in result.output
+    assert "1 misclassified rows written" in result.output
+    lines = errors.read_text().splitlines()
+    assert lines[0].startswith("body,gold,predicted") and "Still waiting" in lines[1]
+    as_json = runner.invoke(
+        main, ["eval", str(data), "--text-col", "body", "--label-col", "gold", "--json"]
+    )
+    assert '"confusion": {"negative": {"negative": 1, "other": 0}' in as_json.output

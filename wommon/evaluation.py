@@ -48,3 +48,12 @@ def three_class_scores(predicted: Sequence[str], gold: Sequence[str]) -> Scores:
     per_class = [_prf(predicted, gold, c) for c in ("negative", "neutral", "positive")]
     precision, recall, f1 = per_class[0]
     return Scores(precision, recall, f1, sum(c[2] for c in per_class) / 3, len(gold))
+
+
+def confusion(predicted: Sequence[str], gold: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Counts by gold label (rows) and predicted label (columns)."""
+    labels = sorted(set(gold) | set(predicted))
+    matrix = {g: dict.fromkeys(labels, 0) for g in labels}
+    for p, g in zip(predicted, gold, strict=True):
+        matrix[g][p] += 1
+    return matrix

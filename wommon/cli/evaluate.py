@@ -7,12 +7,13 @@ import csv
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from wommon.cli import fail, main
 from wommon.config import DetectSettings
-from wommon.evaluation import Scores, binary_scores, three_class_scores
+from wommon.evaluation import Scores, binary_scores, confusion, three_class_scores
 
 
 @main.command("eval")
@@ -32,10 +33,23 @@ from wommon.evaluation import Scores, binary_scores, three_class_scores
     help="negative: negative_experience vs the rest; sentiment3: negative/neutral/positive.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--errors",
+    "errors_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the misclassified rows to this CSV (with the verdict and scores).",
+)
 def evaluate(
-    path: Path, text_col: str, label_col: str, positive: str, task: str, as_json: bool
+    path: Path,
+    text_col: str,
+    label_col: str,
+    positive: str,
+    task: str,
+    as_json: bool,
+    errors_path: Path | None,
 ) -> None:
-    """Score the analysis on a labelled CSV: precision, recall, F1 and macro-F1.
+    """Score the analysis on a labelled CSV: precision, recall, F1, macro-F1 and the
+    confusion matrix; --errors writes the rows it got wrong, to read or to relabel.
 
     Brand relevance is not required here: every row counts as about the brand.
     """
@@ -45,8 +59,12 @@ def evaluate(
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         fail(f"{path}: cannot read CSV: {exc}")
     missing = [c for c in (text_col, label_col) if rows and c not in rows[0]]
-    if not rows or missing:
-        fail(f"{path}: no column {missing[0]!r}" if missing else f"{path}: no rows")
+    if not rows:
+        fail(f"{path}: no rows")
+    if missing:
+        columns = ", ".join(repr(c) for c in rows[0])
+        option = "--text-col" if missing[0] == text_col else "--label-col"
+        fail(f"{path}: no column {missing[0]!r}; the columns are {columns} (choose with {option})")
     from wommon.analyze.brands import BrandMatcher
     from wommon.analyze.pipeline import Analyzer
 
@@ -55,11 +73,18 @@ def evaluate(
     scores: Scores
     if task == "sentiment3":
         predicted = [a.tone or "neutral" for a in results]
-        scores = three_class_scores(predicted, [r[label_col] for r in rows])
+        gold = [r[label_col] for r in rows]
+        scores = three_class_scores(predicted, gold)
     else:
-        scores = binary_scores(
-            [a.negative for a in results], [r[label_col] == positive for r in rows]
-        )
+        flags = [a.negative for a in results]
+        truth = [r[label_col] == positive for r in rows]
+        scores = binary_scores(flags, truth)
+        predicted = ["negative" if f else "other" for f in flags]
+        gold = ["negative" if t else "other" for t in truth]
+    matrix = confusion(predicted, gold)
+    wrong = [(r, a, p) for r, a, p, g in zip(rows, results, predicted, gold, strict=True) if p != g]
+    if errors_path is not None:
+        _write_errors(errors_path, wrong, label_col)
     if as_json:
         click.echo(json.dumps(scores.as_dict()))
         return
@@ -67,3 +92,36 @@ def evaluate(
     for key, value in scores.as_dict().items():
         if key != "n":
             click.echo(f"  {key:10} {value:.3f}")
+    labels = list(matrix)
+    click.echo("\n  confusion (rows: labelled, columns: predicted)")
+    click.echo("  " + " " * 10 + "".join(f"{c:>10}" for c in labels))
+    for g in labels:
+        click.echo(f"  {g:10}" + "".join(f"{matrix[g][c]:>10}" for c in labels))
+    if errors_path is not None:
+        click.echo(f"\n{len(wrong)} misclassified rows written to {errors_path}")
+
+
+def _write_errors(path: Path, wrong: list[tuple[dict[str, str], Any, str]], label_col: str) -> None:
+    try:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            fields = [
+                *(wrong[0][0].keys() if wrong else [label_col]),
+                "predicted",
+                "sentiment",
+                "complaint",
+                "language",
+            ]
+            writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
+            writer.writeheader()
+            for row, analysis, predicted in wrong:
+                writer.writerow(
+                    {
+                        **row,
+                        "predicted": predicted,
+                        "sentiment": analysis.sentiment,
+                        "complaint": analysis.complaint,
+                        "language": analysis.language,
+                    }
+                )
+    except OSError as exc:
+        fail(f"{path}: cannot write: {exc.strerror or exc}")
