@@ -112,7 +112,3 @@ def test_eval_lists_columns_prints_a_confusion_matrix_and_writes_errors(tmp_path
     assert "1 misclassified rows written" in result.output
     lines = errors.read_text().splitlines()
     assert lines[0].startswith("body,gold,predicted") and "Still waiting" in lines[1]
-    as_json = runner.invoke(
-        main, ["eval", str(data), "--text-col", "body", "--label-col", "gold", "--json"]
-    )
-    assert '"confusion": {"negative": {"negative": 1, "other": 0}' in as_json.output
