@@ -275,3 +275,57 @@ def test_counts_agree_with_their_nouns() -> None:
         "2 mentions",
         "0 entries",
     ]
+
+
+def test_one_incident_whole_and_the_list_as_json_csv_and_filtered(tmp_path: Path) -> None:
+    """`wommon incident ID` shows its mentions and alerts; `incidents` filters by brand,
+    state and time and prints JSON lines or CSV."""
+    import csv
+    import io
+    import json
+    from datetime import timedelta
+
+    from tests.conftest import START
+    from tests.helpers import ACME, add_mentions
+    from wommon.config import DetectSettings
+    from wommon.detect.detector import detect_pending
+    from wommon.store.db import make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    story = "Acme roaming fees billed twice in France"
+    add_mentions(engine, [(f"{d}.example", story, -0.6, i * 5) for i, d in enumerate("abcd")])
+    detect_pending(engine, DetectSettings(), (ACME,), START + timedelta(minutes=30))
+    engine.dispose()
+    cfg = tmp_path / "w.toml"
+    cfg.write_text(f'[storage]\nurl = "{url}"\n')
+    runner = CliRunner()
+    lines = runner.invoke(main, ["incidents", str(cfg), "--json"]).output.splitlines()
+    (record,) = [json.loads(line) for line in lines]
+    assert record["brand"] == "Acme" and record["mentions"] == 4
+    rows = list(
+        csv.DictReader(io.StringIO(runner.invoke(main, ["incidents", str(cfg), "--csv"]).output))
+    )
+    assert [r["id"] for r in rows] == [str(record["id"])]
+    assert (
+        runner.invoke(main, ["incidents", str(cfg), "--brand", "globex"]).output == "no incidents\n"
+    )
+    assert (
+        runner.invoke(main, ["incidents", str(cfg), "--state", "resolved"]).output
+        == "no incidents\n"
+    )
+    assert "roaming" in runner.invoke(main, ["incidents", str(cfg), "--since", "2026-03-01"]).output
+    assert runner.invoke(main, ["incidents", str(cfg), "--since", "1d"]).output == "no incidents\n"
+    shown = runner.invoke(main, ["incident", str(cfg), str(record["id"])])
+    assert shown.exit_code == 0, shown.output
+    assert f"incident {record['id']}: " in shown.output and "4 mentions" in shown.output
+    assert sum("a.example" in line for line in shown.output.splitlines()) == 1
+    assert "https://d.example/" in shown.output
+    assert "open" in shown.output.split("mentions:")[0]
+    whole = json.loads(
+        runner.invoke(main, ["incident", str(cfg), str(record["id"]), "--json"]).output
+    )
+    assert len(whole["mentions"]) == 4 and whole["alerts"][0]["kind"] == "open"
+    missing = runner.invoke(main, ["incident", str(cfg), "999"])
+    assert missing.exit_code == 1 and "no incident 999" in missing.output

@@ -21,7 +21,7 @@ from wommon.config import Settings
 from wommon.errors import StorageError
 from wommon.status import source_state
 from wommon.store.db import current_revision, damaged, make_engine, redact, require_schema
-from wommon.store.models import Incident, Mention, Source
+from wommon.store.models import Incident, Mention, Outbox, Source
 
 OPEN_STATES = ("watching", "alerting", "cooling")
 
@@ -112,25 +112,108 @@ def read_sources(settings: Settings) -> list[SourceRow]:
     return [stored[name] for name in sorted(stored)]
 
 
-def read_incidents(settings: Settings, *, show_all: bool = False) -> list[IncidentRow]:
-    """Incidents newest first; open ones only unless `show_all`."""
+@dataclass(frozen=True)
+class MentionRow:
+    published: datetime
+    site: str | None
+    author: str | None
+    language: str | None
+    verdict: str
+    aspect: str | None
+    title: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    kind: str
+    status: str
+    created: datetime
+    sent: datetime | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class IncidentDetail:
+    incident: IncidentRow
+    mentions: tuple[MentionRow, ...]
+    # What was decided and told, in order: each alert queued (open, update, escalate,
+    # resolve) and the last choice a person made in Slack.
+    alerts: tuple[AlertRow, ...]
+    handled: str | None
+
+
+def _row(i: Incident) -> IncidentRow:
+    return IncidentRow(
+        id=i.id or 0,
+        brand=i.brand,
+        state=i.state,
+        severity=i.severity,
+        mentions=i.mentions,
+        sources=i.sources,
+        forecast_size=i.forecast_size,
+        p_viral=i.p_viral,
+        first_seen=i.first_seen,
+        label=i.label,
+        key_terms=tuple(i.key_terms.split()),
+    )
+
+
+def read_incidents(
+    settings: Settings,
+    *,
+    show_all: bool = False,
+    brand: str | None = None,
+    state: str | None = None,
+    since: datetime | None = None,
+) -> list[IncidentRow]:
+    """Incidents newest first; open ones only unless `show_all` (or a `state` is asked
+    for); of one brand, and seen since a time, when asked."""
     with reading(settings) as session:
         query = select(Incident).order_by(col(Incident.last_seen).desc())
-        if not show_all:
+        if state is not None:
+            query = query.where(Incident.state == state)
+        elif not show_all:
             query = query.where(col(Incident.state).in_(OPEN_STATES))
-        return [
-            IncidentRow(
-                id=i.id or 0,
-                brand=i.brand,
-                state=i.state,
-                severity=i.severity,
-                mentions=i.mentions,
-                sources=i.sources,
-                forecast_size=i.forecast_size,
-                p_viral=i.p_viral,
-                first_seen=i.first_seen,
-                label=i.label,
-                key_terms=tuple(i.key_terms.split()),
+        if brand is not None:
+            query = query.where(func.lower(Incident.brand) == brand.lower())
+        if since is not None:
+            query = query.where(col(Incident.last_seen) >= since)
+        return [_row(i) for i in session.exec(query)]
+
+
+def read_incident(settings: Settings, incident_id: int) -> IncidentDetail | None:
+    """One incident with its mentions (oldest first) and its alerts."""
+    with reading(settings) as session:
+        incident = session.get(Incident, incident_id)
+        if incident is None:
+            return None
+        mentions = tuple(
+            MentionRow(
+                published=m.published_at,
+                site=m.domain,
+                author=m.author,
+                language=m.language,
+                verdict="negative" if m.negative else "not negative",
+                aspect=m.aspect,
+                title=m.title or m.text[:120],
+                url=m.url,
             )
-            for i in session.exec(query)
-        ]
+            for m in session.exec(
+                select(Mention)
+                .where(Mention.incident_id == incident_id)
+                .order_by(col(Mention.published_at), col(Mention.id))
+            )
+        )
+        alerts = tuple(
+            AlertRow(o.kind, o.status, o.created_at, o.sent_at, o.last_error)
+            for o in session.exec(
+                select(Outbox).where(Outbox.incident_id == incident_id).order_by(col(Outbox.id))
+            )
+        )
+        handled = (
+            f"{incident.handled_action} by {incident.handled_by}"
+            if incident.handled_action
+            else None
+        )
+        return IncidentDetail(_row(incident), mentions, alerts, handled)

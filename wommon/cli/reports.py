@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import sys
-from datetime import datetime, timedelta
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import click
@@ -13,6 +16,7 @@ from wommon import defaults, logs
 from wommon.cli import config_argument, fail, load_settings, main, slack_target, table, when
 from wommon.clock import SystemClock
 from wommon.errors import WommonError
+from wommon.wording import plural
 
 if TYPE_CHECKING:
     from wommon.readout import IncidentRow
@@ -153,18 +157,39 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
+_STATES = ("watching", "alerting", "cooling", "resolved", "dismissed")
+
+
 @main.command()
 @config_argument
 @click.option("--all", "show_all", is_flag=True, help="Include resolved and dismissed ones.")
-def incidents(config_path: str, show_all: bool) -> None:
-    """List incidents, newest first."""
+@click.option("--brand", help="Only this brand's incidents.")
+@click.option("--state", type=click.Choice(_STATES), help="Only incidents in this state.")
+@click.option("--since", metavar="DATE", help="Only incidents seen since (2026-03-01, 7d, 12h).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
+def incidents(
+    config_path: str,
+    show_all: bool,
+    brand: str | None,
+    state: str | None,
+    since: str | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """List incidents, newest first (`wommon incident ID` shows one whole)."""
     from wommon.readout import read_incidents
 
     settings = load_settings(config_path)
+    start = _since(since)
     try:
-        found = read_incidents(settings, show_all=show_all)
+        found = read_incidents(settings, show_all=show_all, brand=brand, state=state, since=start)
     except WommonError as exc:
         fail(str(exc))
+    if as_json or as_csv:
+        records = [_record(i) for i in found]
+        _dump(records, as_csv, list(_record_fields()))
+        return
     rows = [
         (
             i.id,
@@ -193,6 +218,121 @@ def incidents(config_path: str, show_all: bool) -> None:
         "key terms",
     )
     click.echo(table(headers, rows) if rows else "no incidents")
+
+
+@main.command()
+@config_argument
+@click.argument("incident_id", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+def incident(config_path: str, incident_id: int, as_json: bool) -> None:
+    """One incident whole: its figures, every mention (time, site, author, language,
+    verdict, link) and every alert it raised."""
+    from wommon.readout import read_incident
+
+    settings = load_settings(config_path)
+    try:
+        detail = read_incident(settings, incident_id)
+    except WommonError as exc:
+        fail(str(exc))
+    if detail is None:
+        fail(f"no incident {incident_id} (see `wommon incidents CONFIG --all`)")
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    **_record(detail.incident),
+                    "mentions": [_plain(asdict(m)) for m in detail.mentions],
+                    "alerts": [_plain(asdict(a)) for a in detail.alerts],
+                    "handled": detail.handled,
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    i = detail.incident
+    click.echo(f"incident {i.id}: {i.label}")
+    click.echo(
+        f"  {i.brand} · {i.state} · severity {i.severity} · {plural(i.mentions, 'mention')} "
+        f"from {plural(i.sources, 'source')} · forecast {_forecast(i)} · "
+        f"first seen {when(i.first_seen)}"
+    )
+    click.echo(f"  key terms: {' '.join(i.key_terms) or '-'}")
+    if detail.handled:
+        click.echo(f"  handled: {detail.handled}")
+    click.echo("\nalerts:")
+    for a in detail.alerts:
+        sent = f"sent {when(a.sent)}" if a.sent else a.status
+        click.echo(f"  {when(a.created)}  {a.kind:9} {sent}{': ' + a.error if a.error else ''}")
+    if not detail.alerts:
+        click.echo("  none")
+    click.echo("\nmentions:")
+    rows = [
+        (
+            when(m.published),
+            m.site or "-",
+            m.author or "-",
+            m.language or "-",
+            m.verdict,
+            m.aspect or "-",
+            m.title[:50],
+            m.url or "-",
+        )
+        for m in detail.mentions
+    ]
+    headers = ("published", "site", "author", "lang", "verdict", "aspect", "title", "link")
+    click.echo(table(headers, rows) if rows else "  none")
+
+
+def _since(value: str | None) -> datetime | None:
+    """A date (2026-03-01, 2026-03-01T12:00) or an age (7d, 12h, 30m) before now."""
+    if value is None:
+        return None
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    if value[:-1].isdigit() and value[-1:] in units:
+        return SystemClock().now() - timedelta(**{units[value[-1]]: int(value[:-1])})
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is neither a date (2026-03-01) nor an age (7d, 12h)", param_hint="--since"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _record_fields() -> tuple[str, ...]:
+    return (
+        "id",
+        "brand",
+        "state",
+        "severity",
+        "mentions",
+        "sources",
+        "forecast_size",
+        "p_viral",
+        "first_seen",
+        "label",
+        "key_terms",
+    )
+
+
+def _record(i: IncidentRow) -> dict[str, object]:
+    record = _plain(asdict(i))
+    record["key_terms"] = " ".join(i.key_terms)
+    return record
+
+
+def _plain(values: dict[str, object]) -> dict[str, object]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
+
+
+def _dump(records: list[dict[str, object]], as_csv: bool, fields: list[str]) -> None:
+    if as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(records)
+        return
+    for record in records:
+        click.echo(json.dumps(record, ensure_ascii=False))
 
 
 def _forecast(incident: IncidentRow) -> str:
