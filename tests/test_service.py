@@ -396,7 +396,7 @@ def test_systemd_unit_is_hardened_and_valid(tmp_path: Path) -> None:
         if not source.exists():
             continue
         local = tmp_path / name
-        local.write_text(source.read_text().replace("/usr/local/bin/wommon", wommon))
+        local.write_text(source.read_text().replace("/opt/wommon/bin/wommon", wommon))
         verify = subprocess.run(
             [analyze, "verify", str(local)], capture_output=True, text=True, check=False
         )
@@ -491,3 +491,19 @@ def test_the_running_daemon_serves_the_database_gauges(
     assert "wommon_database_up 1.0" in metrics
     assert 'wommon_sources{state="' in metrics
     assert "_created" not in metrics
+
+
+def test_the_documented_install_is_what_the_units_run() -> None:
+    """The README installs into a virtualenv at /opt/wommon (a system pip install is refused
+    on current Debian and Ubuntu); both units and the read-as-the-service one-liner run
+    that very binary."""
+    readme = (ROOT / "README.md").read_text()
+    binary = "/opt/wommon/bin/wommon"
+    assert "sudo python3 -m venv /opt/wommon && sudo /opt/wommon/bin/pip install ." in readme
+    assert "sudo pip install ." not in readme
+    assert f"{binary} status /etc/wommon/wommon.toml" in readme
+    assert "systemd-run --pipe" in readme and "-p DynamicUser=yes -p User=wommon" in readme
+    for name in ("wommon.service", "wommon-backfill.service"):
+        unit = (ROOT / "systemd" / name).read_text()
+        starts = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
+        assert starts and all(line.startswith(f"ExecStart={binary} ") for line in starts), name
