@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -215,3 +216,34 @@ def test_every_configurable_kind_has_a_parser() -> None:
     from wommon.config import SOURCE_KINDS
 
     assert set(PARSERS) == set(SOURCE_KINDS)
+
+
+def test_inspect_finds_the_feeds_of_an_html_page_and_analyses_with_a_config(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A blog's HTML page lists the feeds it links to (not "mismatched tag"); a refused
+    loopback URL says how to allow it; --analyze adds brand, verdict and aspect."""
+    from tests.http_server import HTTPServer, send
+
+    page = (
+        b"<!DOCTYPE html><html><head><title>Blog</title>"
+        b'<link rel="alternate" type="application/rss+xml" title="Posts" href="/feed.xml">'
+        b'<link rel="alternate" type="application/feed+json" href="https://blog.example/feed.json">'
+        b'<link rel="stylesheet" href="/s.css"></head><body>hi</body></html>'
+    )
+    runner = CliRunner()
+    with HTTPServer() as server:
+        server.routes["/"] = lambda h: send(h, 200, page, {"Content-Type": "text/html"})
+        listed = runner.invoke(
+            main, ["inspect", server.url("/"), "--allow-network", "127.0.0.1/32"]
+        )
+        refused = runner.invoke(main, ["inspect", server.url("/")])
+    assert listed.exit_code == 0, listed.output
+    assert f"{server.url('/feed.xml')}\trss\tPosts" in listed.output
+    assert "https://blog.example/feed.json\tjsonfeed" in listed.output
+    assert refused.exit_code == 1 and "--allow-network 127.0.0.1/32" in refused.output
+    cfg = tmp_path / "w.toml"
+    cfg.write_text('[[brands]]\nname = "Acme"\n')
+    analysed = runner.invoke(main, ["inspect", str(DATA / "rss2.xml"), "--analyze", str(cfg)])
+    first = json.loads(next(line for line in analysed.output.splitlines() if line.startswith("{")))
+    assert (
+        first["brand"] == "Acme" and first["negative"] is True and first["aspect"] == "compliance"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,6 +11,9 @@ from wommon import config as config_mod
 from wommon.cli import config_argument, fail, load_settings, main, slack_target
 from wommon.clock import SystemClock
 from wommon.errors import WommonError
+
+if TYPE_CHECKING:
+    from wommon.analyze.pipeline import Analyzer
 
 
 @main.command()
@@ -26,19 +30,31 @@ from wommon.errors import WommonError
     metavar="CIDR",
     help="Allow fetching from this private network (e.g. 127.0.0.1/32); repeatable.",
 )
-def inspect(target: str, kind: str | None, allow: tuple[str, ...]) -> None:
+@click.option(
+    "--analyze",
+    "config_path",
+    metavar="CONFIG",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Also show each entry's brand, verdict and aspect under this config's brands.",
+)
+def inspect(target: str, kind: str | None, allow: tuple[str, ...], config_path: str | None) -> None:
     """Fetch (or read) one feed and print its entries as JSON lines, storing nothing.
 
-    Each line has uid, url, title, published, language and a text excerpt; warnings go to
-    stderr. A feed that cannot be fetched or parsed prints the reason and exits 1.
+    Each line has uid, url, title, published, language and a text excerpt (with
+    --analyze, the brand, verdict and aspect too); warnings go to stderr. An HTML page
+    lists the feeds it links to instead. A feed that cannot be fetched or parsed prints
+    the reason and exits 1.
     """
     import json
 
     from wommon.analyze.language import detect_language
+    from wommon.collect.discover import feed_links, looks_like_html
     from wommon.collect.guard import AddressPolicy
     from wommon.collect.http import FetchLimits, fetch, new_session
     from wommon.collect.parsers import parse, sniff
+    from wommon.errors import FetchError
 
+    analyzer = _analyzer(load_settings(config_path)) if config_path else None
     try:
         if "://" in target:
             limits = FetchLimits(policy=AddressPolicy.from_strings(allow))
@@ -51,13 +67,21 @@ def inspect(target: str, kind: str | None, allow: tuple[str, ...]) -> None:
                 None,
                 Path(target).resolve().as_uri(),
             )
+        if kind is None and looks_like_html(content, content_type):
+            _list_feeds(url, feed_links(content, url))
+            return
         feed = parse(kind or sniff(content), content, url=url, content_type=content_type)
+    except FetchError as exc:
+        hint = ""
+        if "refused:" in exc.reason and "allow_networks" in exc.reason:
+            hint = " (for inspect: --allow-network CIDR, e.g. --allow-network 127.0.0.1/32)"
+        fail(f"{exc}{hint}")
     except (WommonError, OSError, ValueError) as exc:
         fail(str(exc))
     for warning in feed.warnings:
         click.echo(f"warning: {warning}", err=True)
     for entry in feed.entries:
-        record = {
+        record: dict[str, object] = {
             "uid": entry.uid,
             "url": entry.url,
             "title": entry.title,
@@ -65,7 +89,36 @@ def inspect(target: str, kind: str | None, allow: tuple[str, ...]) -> None:
             "language": detect_language(f"{entry.title}. {entry.text}"),
             "text": entry.text[:200],
         }
+        if analyzer is not None:
+            verdict = analyzer.analyze_text(entry.title, entry.text)
+            record.update(
+                brand=verdict.brand,
+                negative=verdict.negative,
+                complaint=verdict.complaint,
+                sentiment=verdict.sentiment,
+                aspect=verdict.aspect,
+            )
         click.echo(json.dumps(record, ensure_ascii=False))
+
+
+def _analyzer(settings: config_mod.Settings) -> Analyzer:
+    from wommon.analyze.brands import BrandMatcher
+    from wommon.analyze.pipeline import Analyzer
+
+    return Analyzer(BrandMatcher(settings.brands), settings.detect.negative_sentiment)
+
+
+def _list_feeds(page: str, feeds: list[tuple[str, str, str]]) -> None:
+    if not feeds:
+        fail(f'{page}: an HTML page that links to no feed (no <link rel="alternate">)')
+    click.echo(f"{page} is an HTML page; the feeds it links to:", err=True)
+    for kind, url, title in feeds:
+        click.echo(f"{url}\t{kind}\t{title}")
+    click.echo(
+        f'add one as [[sources]] url = "{feeds[0][1]}" kind = "{feeds[0][0]}", '
+        f"or inspect it: wommon inspect {feeds[0][1]}",
+        err=True,
+    )
 
 
 @main.command("alert-test")
