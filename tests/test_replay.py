@@ -95,3 +95,37 @@ def test_a_bad_cascades_file_names_its_line(tmp_path: Path) -> None:
         2,
         3,
     )
+
+
+def test_replay_limit_keep_progress_and_no_temporary_folder_left(
+    tmp_path: Path, monkeypatch: object
+) -> None:
+    """--limit replays the first stories only, --keep leaves the database to look at, the
+    progress hears every share, and no temporary folder is left behind."""
+    import tempfile
+
+    from wommon.replay import replay
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # type: ignore[attr-defined]
+    cascades = _write(
+        tmp_path / "c.csv",
+        {
+            "roaming": ("Roaming fees billed in France", [T0 + 60 * i for i in range(5)]),
+            "router": ("Fibre router bricked by the update", [T0 + 90 * i for i in range(4)]),
+        },
+    )
+    runner = CliRunner()
+    limited = runner.invoke(main, ["replay", str(cascades), "--limit", "1", "--viral", "3"])
+    assert limited.exit_code == 0, limited.output
+    assert "1 story, 5 mentions" in limited.output
+    kept = tmp_path / "kept.db"
+    result = runner.invoke(main, ["replay", str(cascades), "--keep", str(kept), "--viral", "3"])
+    assert result.exit_code == 0 and kept.exists() and f"database kept in {kept}" in result.output
+    assert list(scratch.iterdir()) == []
+    heard: list[int] = []
+    replay(
+        read_cascades(cascades), f"sqlite:///{tmp_path / 'p.db'}", viral=3, progress=heard.append
+    )
+    assert sum(heard) == 9

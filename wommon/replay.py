@@ -16,7 +16,7 @@ import json
 import statistics
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +36,7 @@ from wommon.detect.spread import SpreadState, outlook
 from wommon.errors import ConfigError
 from wommon.store.db import make_engine, redact, transaction, upgrade
 from wommon.store.models import Incident, Mention, Outbox, Source
+from wommon.wording import plural
 
 BRAND = BrandSettings(name="Acme Telecom", aliases=("Acme", "@acmetelecom"))
 # Complaints in the words customers use, English and Spanish; "{t}" is the story's title.
@@ -228,8 +229,10 @@ def replay(
     *,
     viral: int = 200,
     detect: DetectSettings | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ReplayResult:
-    """Replay `cascades` into a fresh database at `database_url` and score every rule."""
+    """Replay `cascades` into a fresh database at `database_url` and score every rule;
+    `progress` hears how many shares each simulated minute added."""
     import time
 
     started = time.perf_counter()
@@ -243,7 +246,7 @@ def replay(
                     f"{redact(database_url)}: replay needs an empty database (this one "
                     "holds mentions, which would be scored with the replay's)"
                 )
-        first_alerts, forecasts, hourly, mentions = _run(engine, cascades, cfg)
+        first_alerts, forecasts, hourly, mentions = _run(engine, cascades, cfg, progress)
     finally:
         engine.dispose()
     huginn = _first_by_story(huginn_peaks(hourly.totals), hourly)
@@ -284,7 +287,10 @@ def _first_by_story(alert_hours: list[datetime], hourly: _Hourly) -> dict[str, d
 
 
 def _run(
-    engine: Engine, cascades: list[Cascade], cfg: DetectSettings
+    engine: Engine,
+    cascades: list[Cascade],
+    cfg: DetectSettings,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, datetime], dict[str, float], _Hourly, int]:
     by_story = {c.story: c for c in cascades}
     analyzer = Analyzer(BrandMatcher((BRAND,)), cfg.negative_sentiment)
@@ -338,6 +344,8 @@ def _run(
             count += insert_entries(session, src, entries, tick)
         analyze_pending(engine, analyzer, tick, limit=len(entries) + 1)
         detect_pending(engine, cfg, (BRAND,), tick, limit=len(entries) + 1)
+        if progress is not None:
+            progress(len(batch))
     for at, story in probes:
         forecasts[story] = _forecast(engine, story, at, cfg)
     return _detector_alerts(engine, by_story), forecasts, hourly, count
@@ -392,7 +400,8 @@ def report_lines(result: ReplayResult, viral: int) -> list[str]:
         f"{'forecast err':>12} {'alerts':>6}"
     )
     lines = [
-        f"{result.stories} stories, {result.mentions} mentions, viral >= {viral} "
+        f"{plural(result.stories, 'story', 'stories')}, {plural(result.mentions, 'mention')}, "
+        f"viral >= {viral} "
         f"(recall: flagged before {EARLY_SHARE:.0%} of final size; precision against "
         f"stories under {viral // 4})",
         header,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -27,25 +31,94 @@ from wommon.errors import WommonError
     metavar="URL",
     help="Replay into this (empty) database instead of a temporary SQLite file.",
 )
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Replay only the first N stories of the file (a quick look).",
+)
+@click.option(
+    "--keep",
+    "keep",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="DB",
+    help="Replay into this SQLite file and keep it, to look at with `wommon incidents`.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def replay_command(path: Path, viral: int, database: str | None, as_json: bool) -> None:
+def replay_command(
+    path: Path,
+    viral: int,
+    database: str | None,
+    limit: int | None,
+    keep: Path | None,
+    as_json: bool,
+) -> None:
     """Replay real spreading (story,title,share_unix_s) through analysis and detection on a
     simulated clock, and score the detector, Huginn's peak rule and a spike rule on it:
     recall (viral stories flagged before 20% of their final size), precision, share of
     the final size and hours at the alert, and the forecast's error after 24 hours.
+
+    Shares are replayed a simulated minute at a time (every share of a minute is seen by
+    the same detection run, as a daemon detecting every minute would). Progress shows on
+    a terminal, and as a line a minute otherwise; the temporary database is removed on
+    every exit (Ctrl-C and SIGTERM included) unless --keep names one.
     """
     from wommon.replay import read_cascades, replay, report_lines, to_json
 
+    if database and keep:
+        fail("--database and --keep both say where to replay: give one")
+    previous = signal.signal(signal.SIGTERM, _interrupted)
     try:
-        cascades = read_cascades(path)
-        with tempfile.TemporaryDirectory(prefix="wommon-replay-") as tmp:
-            url = database or f"sqlite:///{Path(tmp) / 'replay.db'}"
-            result = replay(cascades, url, viral=viral)
+        cascades = read_cascades(path)[:limit] if limit else read_cascades(path)
+        total = sum(len(c.shares) for c in cascades)
+        with tempfile.TemporaryDirectory(prefix="wommon-replay-") as tmp, _Progress(total) as shown:
+            url = database or f"sqlite:///{keep or Path(tmp) / 'replay.db'}"
+            result = replay(cascades, url, viral=viral, progress=shown.advance)
     except WommonError as exc:
         fail(str(exc))
-        return
+    except KeyboardInterrupt:
+        fail("replay interrupted: nothing kept" + (f" but {keep}" if keep else ""))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if as_json:
         click.echo(to_json(result))
         return
     for line in report_lines(result, viral):
         click.echo(line)
+    if keep:
+        click.echo(f"database kept in {keep}: point [storage] url at sqlite:///{keep}")
+
+
+def _interrupted(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+class _Progress:
+    """A bar on a terminal; a line a minute on stderr otherwise (a log, a CI run)."""
+
+    def __init__(self, total: int) -> None:
+        self._total = total
+        self._done = 0
+        self._terminal = sys.stderr.isatty()
+        self._bar: Any = None
+        self._said = time.monotonic()
+
+    def __enter__(self) -> _Progress:
+        if self._terminal:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=self._total, unit="share", file=sys.stderr)
+        return self
+
+    def advance(self, shares: int) -> None:
+        self._done += shares
+        if self._bar is not None:
+            self._bar.update(shares)
+        elif time.monotonic() - self._said >= 60:
+            self._said = time.monotonic()
+            share = self._done / self._total if self._total else 1.0
+            click.echo(f"replay: {self._done:,} of {self._total:,} shares ({share:.0%})", err=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
