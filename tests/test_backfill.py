@@ -182,3 +182,74 @@ def test_history_seeds_the_baseline_so_an_ordinary_morning_is_not_news(
     assert base["negative_per_day"] == pytest.approx(6, rel=0.1)
     assert base["days"] >= 27
     assert _live_morning(engine, db_url) < 2
+
+
+@pytest.mark.parametrize(
+    ("value", "dayfirst", "expected"),
+    [
+        ("2026-11-03T08:00:00Z", False, datetime(2026, 11, 3, 8, 0, tzinfo=UTC)),
+        ("Tue, 03 Nov 2026 08:00:00 +0100", False, datetime(2026, 11, 3, 7, 0, tzinfo=UTC)),
+        ("2026-11-03 08:00:00 UTC", False, datetime(2026, 11, 3, 8, 0, tzinfo=UTC)),
+        ("03/11/2026 08:00", False, datetime(2026, 3, 11, 8, 0, tzinfo=UTC)),
+        ("03/11/2026 08:00", True, datetime(2026, 11, 3, 8, 0, tzinfo=UTC)),
+        ("1793692800", False, datetime(2026, 11, 3, 8, 0, tzinfo=UTC)),
+    ],
+)
+def test_history_dates_in_the_shapes_exports_write(
+    value: str, dayfirst: bool, expected: datetime
+) -> None:
+    from wommon.collect.history import parse_date
+
+    assert parse_date(value, dayfirst=dayfirst) == expected
+
+
+def test_history_files_by_extension_or_content_with_mapped_columns(tmp_path: Path) -> None:
+    """A CSV with other column names reads with --map; a .txt holding JSON Lines is read by
+    its content; an .xlsx is refused with exit 2 and nothing stored."""
+    cfg = tmp_path / "w.toml"
+    cfg.write_text(f'[storage]\nurl = "sqlite:///{tmp_path / "w.db"}"\n[[brands]]\nname = "Acme"\n')
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "link,body,date\n"
+        "https://a.example/1,Acme charged me twice,03/11/2026 08:00\n"
+        "https://b.example/2,Acme refunded nothing,04/11/2026 09:30\n"
+    )
+    runner = CliRunner()
+    unmapped = runner.invoke(main, ["backfill", str(cfg), "--from-file", str(export)])
+    assert (
+        unmapped.exit_code == 1
+        and "no column 'text'" in unmapped.output
+        and "--map" in unmapped.output
+    )
+    mapped = runner.invoke(
+        main,
+        [
+            "backfill",
+            str(cfg),
+            "--from-file",
+            str(export),
+            "--map",
+            "text=body,published=date,url=link",
+            "--dayfirst",
+            "--json",
+        ],
+    )
+    assert mapped.exit_code == 0, mapped.output
+    assert json.loads(mapped.stdout.strip().splitlines()[-1])["new"] == 2
+    engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    with Session(engine) as session:
+        dates = sorted(m.published_at for m in session.exec(select(Mention)))
+    engine.dispose()
+    assert dates[0] == datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
+    lines = tmp_path / "dump.txt"
+    lines.write_text('{"title": "Acme late", "text": "Acme delivery late again"}\n')
+    by_content = runner.invoke(main, ["backfill", str(cfg), "--from-file", str(lines), "--json"])
+    assert json.loads(by_content.stdout.strip().splitlines()[-1])["new"] == 1
+    sheet = tmp_path / "export.xlsx"
+    sheet.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    refused = runner.invoke(main, ["backfill", str(cfg), "--from-file", str(sheet)])
+    assert refused.exit_code == 2 and "not a text export (.xlsx)" in refused.output
+    bad_map = runner.invoke(
+        main, ["backfill", str(cfg), "--from-file", str(export), "--map", "body"]
+    )
+    assert bad_map.exit_code == 2 and "FIELD=COLUMN" in bad_map.output

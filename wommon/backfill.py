@@ -45,6 +45,10 @@ REPLAY_STEP = timedelta(hours=1)
 MAX_PAGES = 200
 
 
+# Rows of a history file stored per transaction (and per progress step).
+FILE_CHUNK = 1000
+
+
 class Progress(Protocol):
     """What backfill reports as it goes; the CLI draws bars on a terminal, lines elsewhere."""
 
@@ -108,6 +112,8 @@ def backfill(
     dry_run: bool = False,
     max_pages: int = MAX_PAGES,
     progress: Progress | None = None,
+    dayfirst: bool = False,
+    mapping: dict[str, str] | None = None,
 ) -> BackfillReport:
     report = BackfillReport()
     shown = progress or _Silent()
@@ -118,14 +124,21 @@ def backfill(
         if path.suffix.lower() == ".opml":
             feeds += _opml_feeds(engine, path, now, report)
             continue
-        entries, warnings = read_history(path)
+        entries, warnings = read_history(path, dayfirst=dayfirst, mapping=mapping)
         report.warnings += warnings
         entries = [e for e in entries if _inside(e.published_at, since, until)]
         report.fetched += len(entries)
         with transaction(engine) as session:
             source_id = _file_source(session, path, now).id or 0
-        report.new += _store(engine, source_id, entries, now, dry_run)
-        shown.note(f"{path}: {len(entries)} entries read, {len(warnings)} skipped")
+        for offset in range(0, len(entries), FILE_CHUNK):
+            chunk = entries[offset : offset + FILE_CHUNK]
+            added = _store(engine, source_id, chunk, now, dry_run)
+            report.new += added
+            shown.page(path.name, len(chunk), added)
+        shown.source_done(path.name)
+        shown.note(
+            f"{path}: {plural(len(entries), 'entry', 'entries')} read, {len(warnings)} skipped"
+        )
     if feeds:
         _page_feeds(engine, settings, feeds, since, until, now, dry_run, max_pages, shown, report)
     if dry_run:

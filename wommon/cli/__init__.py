@@ -22,9 +22,11 @@ config_argument = click.argument(
 )
 
 
-def fail(message: str) -> NoReturn:
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print the error (secrets masked) and exit: 1 for a failure, 2 for input that
+    cannot be used at all."""
     click.echo(f"error: {logs.REDACT(message)}", err=True)
-    sys.exit(1)
+    sys.exit(code)
 
 
 def load_settings(path: str) -> config_mod.Settings:

@@ -41,8 +41,18 @@ def _day(value: str | None) -> datetime | None:
     "files",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A history export to load: JSON Lines (.jsonl) or CSV with url, author, published, "
-    "title, text; or an OPML list of feeds to page through. Repeatable.",
+    help="A history export to load: JSON Lines (.jsonl), CSV or TSV with url, author, "
+    "published, title, text (see --map); or an OPML list of feeds to page through. "
+    "Repeatable.",
+)
+@click.option(
+    "--map",
+    "mapping",
+    metavar="FIELD=COLUMN,...",
+    help="Columns of the file that hold wommon's fields, e.g. text=body,published=date.",
+)
+@click.option(
+    "--dayfirst", is_flag=True, help="Read numeric dates as day/month/year (03/11 is 3 November)."
 )
 @click.option("--since", help="Only history published on or after this date (UTC).")
 @click.option("--until", help="Only history published up to this date (UTC).")
@@ -64,6 +74,8 @@ def backfill(
     alert: bool,
     dry_run: bool,
     as_json: bool,
+    mapping: str | None,
+    dayfirst: bool,
 ) -> None:
     """Load history, re-score it, and report the incidents it holds and what would have alerted.
 
@@ -73,9 +85,14 @@ def backfill(
     import json
 
     from wommon.backfill import backfill as run_backfill
+    from wommon.cli.progress import BackfillProgress
+    from wommon.collect.history import UnknownFormat, parse_mapping
 
     settings = load_settings(config_path)
-    from wommon.cli.progress import BackfillProgress
+    try:
+        columns = parse_mapping(mapping)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--map") from None
     from wommon.store.db import make_engine, upgrade
 
     progress = BackfillProgress(sys.stderr.isatty() and not as_json)
@@ -94,6 +111,8 @@ def backfill(
             alert=alert,
             dry_run=dry_run,
             progress=progress,
+            dayfirst=dayfirst,
+            mapping=columns,
         )
         if alert and report.would_alert:
             from wommon.pipeline import Pipeline
@@ -103,6 +122,8 @@ def backfill(
                 pipeline.deliver()
             finally:
                 pipeline.close()
+    except UnknownFormat as exc:
+        fail(str(exc), code=2)
     except WommonError as exc:
         fail(str(exc))
     finally:
