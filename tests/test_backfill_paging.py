@@ -165,3 +165,51 @@ def test_opml_feeds_are_paged_and_suggested(engine: Engine, db_url: str, tmp_pat
     assert report.suggested == [
         f'[[sources]]\nname = "Blog"\nkind = "rss"\nurl = "{server.url("/paged?page=1")}"'
     ]
+
+
+def test_an_opml_list_of_watched_feeds_copies_nothing(
+    engine: Engine, db_url: str, clock: SimulatedClock, tmp_path: Path
+) -> None:
+    """The OPML list names a feed the daemon already watches: it is recognised by its URL
+    (paged as that source, not suggested again), its stored entries are not added again,
+    and an export holding the same posts from the same site under other addresses adds
+    nothing either; the
+    report says what was new, already stored, a near-duplicate or skipped."""
+    with HTTPServer() as server:
+        server.routes["/paged"] = paged_route(server, last=1)
+        url = server.url("/paged?page=1")
+        cfg = settings(db_url, (source("blog", url, kind="atom"),))
+        pipeline = Pipeline(cfg, clock, engine=engine)
+        pipeline.prepare()
+        assert pipeline.collect().new_mentions == 3
+        pipeline.close()
+        opml = tmp_path / "feeds.opml"
+        opml.write_text(
+            '<?xml version="1.0"?><opml version="2.0"><head><title>f</title></head><body>'
+            f'<outline text="Same blog" type="rss" xmlUrl="{url}&amp;utm_source=newsletter"/>'
+            "</body></opml>"
+        )
+        report = backfill(engine, cfg, SimulatedClock(NOW), files=[opml])
+    assert report.suggested == [], report.warnings
+    assert report.fetched == 3, report.warnings
+    assert (report.fetched, report.new, report.already_stored) == (3, 0, 3)
+    texts = [f"Acme kept my refund number {i} for weeks" for i in range(3)]
+
+    def export(name: str, folder: str, extra: tuple[dict[str, str], ...] = ()) -> Path:
+        path = tmp_path / name
+        rows = [
+            {"url": f"https://blog.example/{folder}/{i}", "title": "Refund", "text": t}
+            for i, t in enumerate(texts)
+        ]
+        path.write_text("\n".join(json.dumps(r) for r in [*rows, *extra]) + "\n")
+        return path
+
+    first = backfill(engine, cfg, SimulatedClock(NOW), files=[export("a.jsonl", "a")])
+    assert first.new == 3
+    moved = backfill(
+        engine, cfg, SimulatedClock(NOW), files=[export("b.jsonl", "moved", ({"text": ""},))]
+    )
+    assert (moved.new, moved.near_duplicates, moved.skipped) == (0, 3, 1)
+    again = backfill(engine, cfg, SimulatedClock(NOW), files=[export("c.jsonl", "a")])
+    assert (again.new, again.already_stored) == (0, 3)
+    assert again.summary()["already_stored"] == 3

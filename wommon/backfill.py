@@ -17,21 +17,21 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from wommon.analyze.brands import BrandMatcher
 from wommon.analyze.pipeline import Analyzer, analyze_pending
 from wommon.clock import Clock, SimulatedClock
-from wommon.collect.entry import Entry, ParsedFeed
+from wommon.collect.entry import Entry, ParsedFeed, canonical_url
 from wommon.collect.guard import AddressPolicy
 from wommon.collect.history import read_history, read_opml
 from wommon.collect.http import FetchLimits, fetch, new_session
 from wommon.collect.paging import pages
 from wommon.collect.parsers import parse
 from wommon.collect.sources import sync_sources
-from wommon.collect.store import insert_entries
+from wommon.collect.store import domain, insert_entries
 from wommon.config import Settings
 from wommon.detect.detector import detect_pending, recount_baselines
 from wommon.errors import ConfigError, FetchError, ParseError
@@ -78,6 +78,12 @@ class _DryRun(Exception):
 class BackfillReport:
     fetched: int = 0
     new: int = 0
+    # Read but not added: stored before (from any source: same canonical URL), the same
+    # post from the same site under another address (same content fingerprint), or rows
+    # skipped as unreadable (their reasons are in `warnings`).
+    already_stored: int = 0
+    near_duplicates: int = 0
+    skipped: int = 0
     rescored: int = 0
     warnings: list[str] = field(default_factory=list)
     suggested: list[str] = field(default_factory=list)
@@ -89,6 +95,9 @@ class BackfillReport:
         return {
             "fetched": self.fetched,
             "new": self.new,
+            "already_stored": self.already_stored,
+            "near_duplicates": self.near_duplicates,
+            "skipped": self.skipped,
             "rescored": self.rescored,
             "incidents": len(self.incidents),
             "would_alert": len(self.would_alert),
@@ -122,17 +131,18 @@ def backfill(
     feeds = _feeds(engine, settings, sources, now)
     for path in files:
         if path.suffix.lower() == ".opml":
-            feeds += _opml_feeds(engine, path, now, report)
+            feeds += _opml_feeds(engine, settings, path, now, report)
             continue
         entries, warnings = read_history(path, dayfirst=dayfirst, mapping=mapping)
         report.warnings += warnings
+        report.skipped += len(warnings)
         entries = [e for e in entries if _inside(e.published_at, since, until)]
         report.fetched += len(entries)
         with transaction(engine) as session:
             source_id = _file_source(session, path, now).id or 0
         for offset in range(0, len(entries), FILE_CHUNK):
             chunk = entries[offset : offset + FILE_CHUNK]
-            added = _store(engine, source_id, chunk, now, dry_run)
+            added = _store(engine, source_id, chunk, now, dry_run, report)
             report.new += added
             shown.page(path.name, len(chunk), added)
         shown.source_done(path.name)
@@ -212,13 +222,22 @@ def _feeds(
 
 
 def _opml_feeds(
-    engine: Engine, path: Path, now: datetime, report: BackfillReport
+    engine: Engine, settings: Settings, path: Path, now: datetime, report: BackfillReport
 ) -> list[tuple[int, str, str, str]]:
     """The feeds an OPML list names, as history sources of their own; the TOML to poll
-    them from now on is reported, since the config decides what the daemon watches."""
+    them from now on is reported, since the config decides what the daemon watches. A
+    feed the config already watches (same canonical URL) is paged through as that source,
+    and not suggested again."""
     feeds = []
+    configured = {canonical_url(s.url): s.name for s in settings.sources}
     with transaction(engine) as session:
+        sync_sources(session, settings.sources, now)
         for title, url in read_opml(path):
+            watched = configured.get(canonical_url(url))
+            if watched is not None:
+                known = session.exec(select(Source).where(Source.name == watched)).one()
+                feeds.append((known.id or 0, watched, known.url, known.kind))
+                continue
             name = f"opml:{title}"[:200]
             src = session.exec(select(Source).where(Source.name == name)).first()
             if src is None:
@@ -272,7 +291,7 @@ def _page_feeds(
                 for _, feed in pages(url, kind, fetch_page, max_pages, report.warnings.append):
                     entries = [e for e in feed.entries if _inside(e.published_at, since, until)]
                     report.fetched += len(entries)
-                    new = _store(engine, source_id, entries, now, dry_run)
+                    new = _store(engine, source_id, entries, now, dry_run, report)
                     report.new += new
                     shown.page(name, len(entries), new)
                     dates = [e.published_at for e in feed.entries if e.published_at]
@@ -284,18 +303,66 @@ def _page_feeds(
 
 
 def _store(
-    engine: Engine, source_id: int, entries: list[Entry], now: datetime, dry_run: bool
+    engine: Engine,
+    source_id: int,
+    entries: list[Entry],
+    now: datetime,
+    dry_run: bool,
+    report: BackfillReport,
 ) -> int:
+    """Store what is not stored yet, counting the rest in `report`: an entry already
+    stored from any source (same canonical URL, or same content from the same site) is
+    not added again, so history over feeds the daemon watches copies nothing."""
     try:
         with transaction(engine) as session:
             src = session.get(Source, source_id)
             assert src is not None
-            added = insert_entries(session, src, entries, now, historical=True)
+            fresh, known, copies = _unseen(session, entries)
+            report.already_stored += known
+            report.near_duplicates += copies
+            added = insert_entries(session, src, fresh, now, historical=True)
+            report.already_stored += len(fresh) - added
             if dry_run:
                 raise _DryRun(added)
             return added
     except _DryRun as rolled_back:
         return int(rolled_back.args[0])
+
+
+def _unseen(session: Session, entries: list[Entry]) -> tuple[list[Entry], int, int]:
+    """The entries stored nowhere yet, and how many were: stored under their canonical URL
+    by any source, or the same post (content fingerprint) from the same site."""
+    addresses = {e.url: canonical_url(e.url) for e in entries if e.url}
+    wanted = sorted({*addresses, *addresses.values()})
+    stored: set[str] = set()
+    for start in range(0, len(wanted), 2000):
+        chunk = wanted[start : start + 2000]
+        for uid, url in session.exec(
+            select(Mention.uid, Mention.url).where(
+                or_(col(Mention.uid).in_(chunk), col(Mention.url).in_(chunk))
+            )
+        ):
+            stored.add(uid)
+            if url:
+                stored.update((url, canonical_url(url)))
+    fingerprints = sorted({e.fingerprint for e in entries if e.fingerprint})
+    sites: set[tuple[str, str | None]] = set()
+    for start in range(0, len(fingerprints), 2000):
+        chunk = fingerprints[start : start + 2000]
+        for fingerprint, site in session.exec(
+            select(Mention.fingerprint, Mention.domain).where(col(Mention.fingerprint).in_(chunk))
+        ):
+            sites.add((fingerprint or "", site))
+    fresh = []
+    known = copies = 0
+    for entry in entries:
+        if entry.url and (entry.url in stored or addresses[entry.url] in stored):
+            known += 1
+        elif entry.fingerprint and (entry.fingerprint, domain(entry.url or "")) in sites:
+            copies += 1
+        else:
+            fresh.append(entry)
+    return fresh, known, copies
 
 
 def _inside(moment: datetime | None, since: datetime | None, until: datetime) -> bool:

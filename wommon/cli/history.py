@@ -139,6 +139,11 @@ def backfill(
         + (f", {report.rescored} re-scored" if rescore else "")
         + (" (dry run: nothing stored)" if dry_run else "")
     )
+    click.echo(
+        f"  new {report.new} · already stored {report.already_stored} · "
+        f"near-duplicates {report.near_duplicates} · skipped {report.skipped}"
+        + (" (reasons above)" if report.skipped else "")
+    )
     if report.incidents:
         rows = [
             (

@@ -51,6 +51,9 @@ class Mention(SQLModel, table=True):
         # whether a site or author already spoke in an incident.
         Index("ix_mention_fingerprint", "fingerprint"),
         Index("ix_mention_uid", "uid"),
+        # History already stored from another source: found by its address. A hash index
+        # on PostgreSQL: equality is all it serves, and a btree refuses very long URLs.
+        Index("ix_mention_url", "url", postgresql_using="hash"),
         Index("ix_mention_incident_domain", "incident_id", "domain"),
         Index("ix_mention_incident_author", "incident_id", "author"),
         # A brand's mentions in one hour: the baseline's counts.

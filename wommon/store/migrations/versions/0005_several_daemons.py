@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("next_at", wommon.store.types.UTCDateTime(), nullable=False),
         sa.Column("blocked_until", wommon.store.types.UTCDateTime(), nullable=True),
     )
+    op.create_index("ix_mention_url", "mention", ["url"], postgresql_using="hash")
     with op.batch_alter_table("outbox") as batch_op:
         batch_op.add_column(sa.Column("failed_target", sa.String(length=64), nullable=True))
         batch_op.add_column(
@@ -54,6 +55,7 @@ def downgrade() -> None:
     with op.batch_alter_table("outbox") as batch_op:
         batch_op.drop_column("unverified_sends")
         batch_op.drop_column("failed_target")
+    op.drop_index("ix_mention_url", "mention")
     op.drop_table("channel_pace")
     op.drop_table("host_slot")
     op.drop_index("ix_heartbeat_seen_at", "heartbeat")
