@@ -329,3 +329,15 @@ def test_one_incident_whole_and_the_list_as_json_csv_and_filtered(tmp_path: Path
     assert len(whole["mentions"]) == 4 and whole["alerts"][0]["kind"] == "open"
     missing = runner.invoke(main, ["incident", str(cfg), "999"])
     assert missing.exit_code == 1 and "no incident 999" in missing.output
+
+
+def test_a_webhook_failure_says_what_and_how_to_fix_it(tmp_path: Path) -> None:
+    cfg = tmp_path / "w.toml"
+    cfg.write_text('[slack]\nchannel = "#alerts"\n')
+    hook = "http://127.0.0.1:9/services/T0/B0/HOOKSECRET9"
+    result = CliRunner().invoke(main, ["alert-test", str(cfg)], env={"SLACK_WEBHOOK_URL": hook})
+    assert result.exit_code == 1
+    assert "slack webhook: cannot reach Slack (Connection refused)" in result.output
+    assert "$SLACK_WEBHOOK_URL" in result.output
+    assert "URLError" not in result.output and "Failed to send a request" not in result.output
+    assert "HOOKSECRET9" not in result.output

@@ -76,3 +76,5 @@ def setup(
     root.setLevel(getattr(logging, level.upper()))
     for name in quiet:
         logging.getLogger(name).setLevel(logging.WARNING)
+    # slack-sdk logs its own one-line version of every failure we report with the fix.
+    logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)

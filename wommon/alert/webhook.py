@@ -14,6 +14,7 @@ from wommon.alert.blocks import digest_messages, fallback, incident_blocks, thre
 from wommon.alert.notifier import Alert, Receipt
 from wommon.alert.render import headline
 from wommon.alert.slack import retry_after, safe
+from wommon.config import SLACK_WEBHOOK_ENV
 from wommon.errors import DeliveryError
 
 # What Slack's webhook answers mean (api.slack.com/messaging/webhooks#handling_errors).
@@ -23,6 +24,14 @@ PERMANENT = {
     404: "no such webhook or channel (no_service / channel_not_found)",
     410: "the channel is archived or the webhook was removed (channel_is_archived / no_service)",
 }
+
+
+def _network_reason(exc: BaseException) -> str:
+    """What went wrong on the network, in words: "Connection refused", "timed out"."""
+    inner = getattr(exc, "reason", None) or exc
+    if isinstance(inner, OSError) and inner.strerror:
+        return inner.strerror
+    return safe(inner) or inner.__class__.__name__
 
 
 class WebhookNotifier:
@@ -54,7 +63,10 @@ class WebhookNotifier:
             response = self._client.send(text=text, blocks=blocks, unfurl_links=False)
         except (OSError, ValueError) as exc:
             raise DeliveryError(
-                f"slack webhook: {exc.__class__.__name__}: {safe(exc)}", permanent=False
+                f"slack webhook: cannot reach Slack ({_network_reason(exc)}): check "
+                f"${SLACK_WEBHOOK_ENV} (or the credential 'slack-webhook-url') and that this "
+                "machine reaches hooks.slack.com over HTTPS",
+                permanent=False,
             ) from None
         status = response.status_code
         if status == 200:
