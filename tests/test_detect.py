@@ -263,3 +263,49 @@ def test_a_big_story_updates_its_thread_by_quarters_not_every_few_mentions() -> 
     big = dict(sources=40, p_viral=1.0, alerted_mentions=100, alerted_severity="high")
     assert decide(fig(State.ALERTING, mentions=110, **big), START, CFG).notify is None
     assert decide(fig(State.ALERTING, mentions=125, **big), START, CFG).notify == Notify.UPDATE
+
+
+def test_the_headline_is_the_most_representative_negative_mention(engine: Engine) -> None:
+    """The first mention's title was the headline: "Contoso Bank great service" headed a
+    complaint about double charges. The alert now heads the incident with the mention
+    that carries the story's key terms."""
+    from wommon.store.models import Source
+
+    texts = [
+        ("Acme great service", "Acme charged me twice for roaming in France, no refund."),
+        ("Charged twice for roaming", "Acme charged my card twice for roaming in France."),
+        ("Roaming charged twice again", "Acme roaming charged twice in France, refund refused."),
+        ("", "Acme charged twice for roaming abroad in France, still no refund."),
+    ]
+    with transaction(engine) as session:
+        src = Source(
+            name="s", kind="rss", url="https://s.example", interval_seconds=900, next_due_at=START
+        )
+        session.add(src)
+        session.flush()
+        for i, (title, text) in enumerate(texts):
+            at = START + timedelta(minutes=10 * i)
+            session.add(
+                Mention(
+                    source_id=src.id,
+                    uid=f"u{i}",
+                    url=f"https://site{i}.example/{i}",
+                    domain=f"site{i}.example",
+                    author=f"a{i}",
+                    title=title,
+                    text=text,
+                    published_at=at,
+                    fetched_at=at,
+                    brand="Acme",
+                    sentiment=-0.6,
+                    negative=True,
+                    analyzed_at=at,
+                )
+            )
+    detect_pending(engine, DetectSettings(), (ACME,), START + timedelta(minutes=40))
+    with Session(engine) as session:
+        (incident,) = session.exec(select(Incident)).all()
+        (alert,) = session.exec(select(Outbox)).all()
+    assert incident.label != "Acme great service"
+    assert "twice" in incident.label.lower() and "roaming" in incident.label.lower()
+    assert json.loads(alert.payload)["label"] == incident.label

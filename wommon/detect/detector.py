@@ -453,6 +453,35 @@ def _refresh_aspect(session: Session, incident: Incident) -> None:
     incident.aspect = aspect or incident.aspect
 
 
+# Mentions weighed when choosing an incident's headline: the newest few hundred tell it.
+_LABEL_CANDIDATES = 300
+
+
+def _refresh_label(session: Session, incident: Incident) -> None:
+    """Head the incident with its most representative negative mention: the one whose
+    title and text carry most of the story's key terms (the title counting double), the
+    earliest on a tie. The seed's title alone can mislead ("Contoso Bank great service"
+    heading a complaint whose text is the story)."""
+    key = set(incident.key_terms.split())
+    if not key:
+        return
+    rows = session.exec(
+        select(Mention.id, Mention.title, Mention.text)
+        .where(Mention.incident_id == incident.id, col(Mention.negative).is_(True))
+        .order_by(col(Mention.id).desc())
+        .limit(_LABEL_CANDIDATES)
+    ).all()
+    best: tuple[int, int] | None = None
+    label = incident.label
+    for mention_id, title, text in rows:
+        in_title = len(key & set(terms(title)))
+        score = (2 * in_title + len(key & set(terms(text))), -(mention_id or 0))
+        if best is None or score > best:
+            best = score
+            label = title if title and in_title else text[:120]
+    incident.label = label[:300]
+
+
 def _review(
     session: Session,
     incident: Incident,
@@ -492,6 +521,7 @@ def _review(
     queued = 0
     if decision.notify is not None:
         _refresh_aspect(session, incident)
+        _refresh_label(session, incident)
         if decision.notify.value != "resolve":
             incident.alerted_mentions = incident.mentions
             incident.alerted_severity = decision.severity
