@@ -322,7 +322,8 @@ def test_one_incident_whole_and_the_list_as_json_csv_and_filtered(tmp_path: Path
     assert f"incident {record['id']}: " in shown.output and "4 mentions" in shown.output
     assert sum("a.example" in line for line in shown.output.splitlines()) == 1
     assert "https://d.example/" in shown.output
-    assert "open" in shown.output.split("mentions:")[0]
+    history = shown.output.split("history:")[1].split("mentions:")[0]
+    assert "opened" in history and "alerting" in history and "now alerting" in history
     whole = json.loads(
         runner.invoke(main, ["incident", str(cfg), str(record["id"]), "--json"]).output
     )

@@ -212,8 +212,9 @@ def read_incident(settings: Settings, incident_id: int) -> IncidentDetail | None
             )
         )
         handled = (
-            f"{incident.handled_action} by {incident.handled_by}"
-            if incident.handled_action
+            f"{incident.handled_action} by {incident.handled_by} at "
+            f"{incident.handled_at:%Y-%m-%d %H:%M}"
+            if incident.handled_action and incident.handled_at
             else None
         )
         return IncidentDetail(_row(incident), mentions, alerts, handled)

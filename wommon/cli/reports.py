@@ -257,14 +257,15 @@ def incident(config_path: str, incident_id: int, as_json: bool) -> None:
         f"first seen {when(i.first_seen)}"
     )
     click.echo(f"  key terms: {' '.join(i.key_terms) or '-'}")
-    if detail.handled:
-        click.echo(f"  handled: {detail.handled}")
-    click.echo("\nalerts:")
+    click.echo("\nhistory:")
+    click.echo(f"  {when(i.first_seen)}  opened    first mention")
     for a in detail.alerts:
-        sent = f"sent {when(a.sent)}" if a.sent else a.status
-        click.echo(f"  {when(a.created)}  {a.kind:9} {sent}{': ' + a.error if a.error else ''}")
-    if not detail.alerts:
-        click.echo("  none")
+        sent = f"alert sent {when(a.sent)}" if a.sent else f"alert {a.status}"
+        error = f": {a.error}" if a.error else ""
+        click.echo(f"  {when(a.created)}  {_TOLD.get(a.kind, a.kind):9} {sent}{error}")
+    if detail.handled:
+        click.echo(f"  handled in Slack: {detail.handled}")
+    click.echo(f"  now {i.state}")
     click.echo("\nmentions:")
     rows = [
         (
@@ -281,6 +282,16 @@ def incident(config_path: str, incident_id: int, as_json: bool) -> None:
     ]
     headers = ("published", "site", "author", "lang", "verdict", "aspect", "title", "link")
     click.echo(table(headers, rows) if rows else "  none")
+
+
+# What each kind of alert says happened to the incident.
+_TOLD = {
+    "open": "alerting",
+    "update": "grew",
+    "escalate": "escalated",
+    "reopen": "re-opened",
+    "resolve": "resolved",
+}
 
 
 def _since(value: str | None) -> datetime | None:
