@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -188,7 +188,9 @@ def incidents(
         fail(str(exc))
     if as_json or as_csv:
         records = [_record(i) for i in found]
-        _dump(records, as_csv, list(_record_fields()))
+        from wommon.readout import IncidentRow
+
+        _dump(records, as_csv, [f.name for f in fields(IncidentRow)])
         return
     rows = [
         (
@@ -308,22 +310,6 @@ def _since(value: str | None) -> datetime | None:
             f"{value!r} is neither a date (2026-03-01) nor an age (7d, 12h)", param_hint="--since"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _record_fields() -> tuple[str, ...]:
-    return (
-        "id",
-        "brand",
-        "state",
-        "severity",
-        "mentions",
-        "sources",
-        "forecast_size",
-        "p_viral",
-        "first_seen",
-        "label",
-        "key_terms",
-    )
 
 
 def _record(i: IncidentRow) -> dict[str, object]:
