@@ -41,7 +41,7 @@ def test_check_reports_ok_and_errors(tmp_path: Path) -> None:
         main, ["check", str(ROOT / "config" / "wommon.example.toml")], env={"SLACK_BOT_TOKEN": ""}
     )
     assert ok.exit_code == 0, ok.output
-    assert "OK — 1 brand(s), 4 source(s)" in ok.output
+    assert "OK — 1 brand, 4 sources" in ok.output
     bad = tmp_path / "bad.toml"
     bad.write_text('[[sources]]\nname = "x"\nurl = "ftp://x"\n')
     result = runner.invoke(main, ["check", str(bad)])
@@ -258,7 +258,7 @@ def test_status_says_when_sources_are_overdue(tmp_path: Path) -> None:
         heartbeat.beat(session, "host:1", "host", 1, now, now, "{}")
     result = runner.invoke(main, ["status", str(cfg)])
     assert result.exit_code == 1
-    assert "OVERDUE: 1 source(s) not polled on time, the oldest due 5 h ago" in result.output
+    assert "OVERDUE: 1 source not polled on time, the oldest due 5 h ago" in result.output
     with transaction(engine) as session:
         for src in session.exec(__import__("sqlmodel").select(Source)):
             src.next_due_at = now + timedelta(minutes=10)

@@ -52,7 +52,7 @@ def fill(session: Session, payload: dict[str, Any]) -> dict[str, Any]:
             .limit(MAX_ITEMS)
         ).all()
         items = [_item(i) for i in incidents if i.state != "watching"]
-        title = f"Daily digest: {len(items)} incident(s) still open"
+        title = f"Daily digest: {plural(len(items), 'incident')} still open"
     return {**payload, "title": title, "incidents": items}
 
 

@@ -46,7 +46,7 @@ class BackfillProgress:
         bar = self._bars.pop(source, None)
         if bar is not None:
             bar.close()
-        self.note(f"{source}: {self._pages.get(source, 0)} page(s) read")
+        self.note(f"{source}: {plural(self._pages.get(source, 0), 'page')} read")
 
     def close(self) -> None:
         self._total.close()

@@ -87,7 +87,7 @@ def status(config_path: str) -> None:
     if snap.overdue:
         late = now - (snap.overdue_since or now)
         click.echo(
-            f"  - OVERDUE: {snap.overdue} source(s) not polled on time, the oldest due "
+            f"  - OVERDUE: {plural(snap.overdue, 'source')} not polled on time, the oldest due "
             f"{_duration(late)} ago (at {when(snap.overdue_since)})"
         )
     verdicts: dict[str, int] = {}

@@ -14,6 +14,7 @@ from wommon.cli import config_argument, fail, load_settings, main, slack_target
 from wommon.clock import SystemClock
 from wommon.errors import WommonError
 from wommon.redaction import redact_url
+from wommon.wording import plural
 
 
 @main.command()
@@ -75,8 +76,8 @@ def check(config_path: str, strict: bool) -> None:
     settings = load_settings(config_path)
     target = slack_target(settings)
     click.echo(
-        f"{config_path}: OK — {len(settings.brands)} brand(s), {len(settings.sources)} "
-        f"source(s), storage {redact_url(settings.storage.url)}"
+        f"{config_path}: OK — {plural(len(settings.brands), 'brand')}, "
+        f"{plural(len(settings.sources), 'source')}, storage {redact_url(settings.storage.url)}"
     )
     if target is None:
         click.echo("alerts: console (set SLACK_BOT_TOKEN and [slack] channel for Slack)")

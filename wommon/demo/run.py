@@ -114,7 +114,8 @@ def run_demo(
             pipeline.close()
     print(
         f"\n{plural(summary.mentions, 'mention')} collected, {summary.negative} negative; "
-        f"{len(summary.incidents)} incident(s), {summary.alerts_sent} alert(s) sent.",
+        f"{plural(len(summary.incidents), 'incident')}, "
+        f"{plural(summary.alerts_sent, 'alert')} sent.",
         file=out,
     )
     for brand, label, mentions, sources in summary.incidents:
