@@ -169,8 +169,10 @@ class StoryIndex:
             df = b.df[term]
             return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-        weight = {t: idf(t) for t in words}
-        own = sum(weight.values())
+        # Sums in a fixed order (fsum is exact): a set's order changes from run to run with
+        # Python's string hashing, and float sums in another order can tip a close match.
+        weight = {t: idf(t) for t in sorted(words)}
+        own = math.fsum(weight.values())
         # Candidates come through distinctive words only: a story is a candidate when it
         # shares a word that few of the brand's stories use. Complaint phrasing ("hung up",
         # "charged twice", "no answer") recurs across stories and, weighted, could add up
@@ -180,9 +182,9 @@ class StoryIndex:
         rare = [t for t in words if b.df[t] <= distinctive]
         candidates = {sid for t in rare for sid in b.postings.get(t, ())}
         best: Match | None = None
-        for story_id in candidates:
-            overlap = sum(weight[t] for t in words & b.terms[story_id])
-            theirs = sum(idf(t) for t in b.terms[story_id])
+        for story_id in sorted(candidates):
+            overlap = math.fsum(weight[t] for t in words & b.terms[story_id])
+            theirs = math.fsum(idf(t) for t in b.terms[story_id])
             score = overlap / min(own, theirs)
             if score >= self._similarity and (best is None or score > best.score):
                 best = Match(story_id, "terms", round(score, 4))
