@@ -507,3 +507,41 @@ def test_the_documented_install_is_what_the_units_run() -> None:
         unit = (ROOT / "systemd" / name).read_text()
         starts = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
         assert starts and all(line.startswith(f"ExecStart={binary} ") for line in starts), name
+
+
+def test_source_states_are_counted_by_the_database_as_listed(engine: Engine) -> None:
+    """/metrics counts sources by state in SQL (no source loaded per scrape); the counts
+    agree with the state `wommon sources` shows for each row."""
+    from collections import Counter
+
+    from sqlmodel import Session, select
+
+    from wommon.status import source_state
+    from wommon.store.db import transaction
+    from wommon.store.models import Source
+
+    now = START
+    kinds = [
+        {"enabled": False},
+        {"consecutive_failures": 2},
+        {"last_warning": "ill-formed feed"},
+        {"last_warning": ""},
+        {"last_success_at": now},
+        {},
+    ]
+    with transaction(engine) as session:
+        for i, extra in enumerate(kinds):
+            session.add(
+                Source(
+                    name=f"s{i}",
+                    kind="rss",
+                    url=f"https://s{i}.example",
+                    interval_seconds=900,
+                    next_due_at=now,
+                    **extra,
+                )
+            )
+    with Session(engine) as session:
+        expected = Counter(source_state(s) for s in session.exec(select(Source)))
+    assert snapshot(engine, now).sources == dict(expected)
+    assert expected == Counter({"new": 2, "disabled": 1, "error": 1, "warning": 1, "ok": 1})

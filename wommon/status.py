@@ -67,10 +67,20 @@ def snapshot(
     try:
         with Session(engine) as session:
             session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-            sources: dict[str, int] = {}
-            for src in session.exec(select(Source)):
-                state = source_state(src)
-                sources[state] = sources.get(state, 0) + 1
+            # Counted by the database: /metrics must not load every source per scrape.
+            state = case(
+                (col(Source.enabled).is_(False), "disabled"),
+                (col(Source.consecutive_failures) > 0, "error"),
+                (func.coalesce(Source.last_warning, "") != "", "warning"),
+                (col(Source.last_success_at).is_not(None), "ok"),
+                else_="new",
+            )
+            sources = {
+                str(name): int(n)
+                for name, n in session.exec(
+                    select(state, func.count()).group_by(state)
+                )
+            }
             verdict = case(
                 (col(Mention.analyzed_at).is_(None), "pending"),
                 (col(Mention.negative).is_(True), "negative"),
