@@ -77,9 +77,7 @@ def snapshot(
             )
             sources = {
                 str(name): int(n)
-                for name, n in session.exec(
-                    select(state, func.count()).group_by(state)
-                )
+                for name, n in session.exec(select(state, func.count()).group_by(state))
             }
             verdict = case(
                 (col(Mention.analyzed_at).is_(None), "pending"),
