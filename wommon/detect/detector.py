@@ -84,8 +84,9 @@ def detect_pending(
     decided on is read after the lock is held, so two daemons never open the same story
     twice. Up to `limit` mentions a brand; `full` says when more are waiting."""
     brand_words = {b.name: [w for t in b.terms for w in t.split()] for b in brands}
-    report = DetectReport(_mark_unbranded(engine, now, historical), 0, 0)
-    for brand in _brands_to_review(engine, now, historical):
+    to_review, unbranded = _brands_to_review(engine, now, historical)
+    report = DetectReport(_mark_unbranded(engine, now, historical) if unbranded else 0, 0, 0)
+    for brand in to_review:
         with transaction(engine) as session:
             if not try_xact_lock(session, "detect", brand):
                 continue
@@ -117,9 +118,9 @@ def _mark_unbranded(engine: Engine, now: datetime, historical: bool) -> int:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _brands_to_review(engine: Engine, now: datetime, historical: bool) -> list[str]:
+def _brands_to_review(engine: Engine, now: datetime, historical: bool) -> tuple[list[str], bool]:
     """Brands with mentions to group, and brands with open incidents (they cool and
-    resolve with time)."""
+    resolve with time); and whether mentions of no brand are pending."""
     with Session(engine) as session:
         pending = session.exec(
             select(Mention.brand).where(*_pending(now, historical)).distinct()
@@ -129,7 +130,7 @@ def _brands_to_review(engine: Engine, now: datetime, historical: bool) -> list[s
             .where(col(Incident.historical).is_(historical), col(Incident.state).in_(OPEN_STATES))
             .distinct()
         ).all()
-    return sorted({b for b in [*pending, *open_] if b})
+    return sorted({b for b in [*pending, *open_] if b}), None in pending
 
 
 def _detect_brand(
@@ -453,8 +454,10 @@ def _refresh_aspect(session: Session, incident: Incident) -> None:
     incident.aspect = aspect or incident.aspect
 
 
-# Mentions weighed when choosing an incident's headline: the newest few hundred tell it.
-_LABEL_CANDIDATES = 300
+# Mentions weighed when choosing an incident's headline (the newest tell the story as it
+# is now), and how much of each text: the opening says what a post is about.
+_LABEL_CANDIDATES = 100
+_LABEL_CHARS = 400
 
 
 def _refresh_label(session: Session, incident: Incident) -> None:
@@ -475,7 +478,7 @@ def _refresh_label(session: Session, incident: Incident) -> None:
     label = incident.label
     for mention_id, title, text in rows:
         in_title = len(key & set(terms(title)))
-        score = (2 * in_title + len(key & set(terms(text))), -(mention_id or 0))
+        score = (2 * in_title + len(key & set(terms(text[:_LABEL_CHARS]))), -(mention_id or 0))
         if best is None or score > best:
             best = score
             label = title if title and in_title else text[:120]
@@ -521,7 +524,8 @@ def _review(
     queued = 0
     if decision.notify is not None:
         _refresh_aspect(session, incident)
-        _refresh_label(session, incident)
+        if decision.notify.value in ("open", "escalate", "reopen"):
+            _refresh_label(session, incident)
         if decision.notify.value != "resolve":
             incident.alerted_mentions = incident.mentions
             incident.alerted_severity = decision.severity
