@@ -51,7 +51,7 @@ class NotifySocket:
         while time.monotonic() < deadline:
             if any(needle in m for t, m in list(self.messages) if t >= after):
                 return True
-            time.sleep(0.02)
+            time.sleep(0.02)  # readiness: poll for the message, up to the timeout
         return False
 
 
