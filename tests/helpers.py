@@ -110,3 +110,34 @@ def add_mentions(
                     analyzed_at=at,
                 )
             )
+
+
+def seed_story(
+    engine: Engine,
+    n: int = 40,
+    *,
+    title: str = "",
+    every_minutes: int = 4,
+    start: datetime = datetime(2026, 3, 2, 7, 0, tzinfo=UTC),
+) -> datetime:
+    """One spreading complaint about Acme on nine sites, detected as it arrives (every 30
+    simulated minutes): a real incident with its spread, alerts and hourly counts.
+    Returns the simulated time after the last detection."""
+    from wommon.config import DetectSettings
+    from wommon.detect.detector import detect_pending
+
+    items = [
+        (f"site{i % 9}.example", f"Acme charged me twice, refund refused {i % 3}", -0.8, i)
+        for i in range(0, n * every_minutes, every_minutes)
+    ]
+    add_mentions(engine, items, start=start)
+    if title:
+        with transaction(engine) as session:
+            for m in session.exec(select(Mention)):
+                m.title = title
+                session.add(m)
+    now = start
+    for minutes in range(0, n * every_minutes + 60, 30):
+        now = start + timedelta(minutes=minutes)
+        detect_pending(engine, DetectSettings(), (ACME,), now)
+    return now

@@ -79,6 +79,10 @@ class SlackServer:
         self.calls: list[Call] = []
         self.messages: list[dict[str, Any]] = []
         self.channel_names: set[str] = {"alerts", "acme-crisis", "general"}
+        # Files uploaded (files.getUploadURLExternal, then the upload, then
+        # files.completeUploadExternal): their bytes by id, and where each was shared.
+        self.uploads: dict[str, bytes] = {}
+        self.files: list[dict[str, Any]] = []
         self.script: dict[str, deque[Scripted]] = defaultdict(deque)
         # Seconds to hold every answer to a method (after acting on the call).
         self.answer_delay: dict[str, float] = {}
@@ -176,6 +180,28 @@ class SlackServer:
         if method == "conversations.list":
             channels = [{"id": channel_id("#" + n), "name": n} for n in sorted(self.channel_names)]
             return {"ok": True, "channels": channels}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.uploads) + 1:08d}"
+            self.uploads[file_id] = b""
+            return {
+                "ok": True,
+                "file_id": file_id,
+                "upload_url": self.api_url + f"upload/{file_id}",
+            }
+        if method == "files.completeUploadExternal":
+            shared = json.loads(body.get("files") or "[]")
+            for f in shared:
+                if f.get("id") not in self.uploads or not self.uploads[f["id"]]:
+                    return {"ok": False, "error": "file_not_found"}
+                self.files.append(
+                    {
+                        **f,
+                        "channel": body.get("channel_id"),
+                        "thread_ts": body.get("thread_ts"),
+                        "bytes": self.uploads[f["id"]],
+                    }
+                )
+            return {"ok": True, "files": [{"id": f["id"]} for f in shared]}
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "team": "test"}
         if method == "apps.connections.open":
@@ -214,7 +240,16 @@ class SlackServer:
                 self.wfile.write(payload)
 
             def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                path = urlsplit(self.path).path
+                if "/upload/" in path:
+                    server.uploads[path.rsplit("/", 1)[-1]] = data
+                    self.send_response(200)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"OK")
+                    return
+                raw = data.decode()
                 if "json" in (self.headers.get("Content-Type") or ""):
                     body = json.loads(raw or "{}")
                 else:

@@ -48,3 +48,19 @@ class SimulatedClock:
             if moment.astimezone(UTC) < self._now:
                 raise ValueError("time does not run backwards")
             self._now = moment.astimezone(UTC)
+
+
+_AGE_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def since(value: str, now: datetime) -> datetime:
+    """A date (2026-03-01, 2026-03-01T12:00, UTC unless it says) or an age before `now`
+    (7d, 12h, 30m). Raises ValueError naming both forms."""
+    value = value.strip()
+    if value[:-1].isdigit() and value[-1:] in _AGE_UNITS:
+        return now - timedelta(**{_AGE_UNITS[value[-1]]: int(value[:-1])})
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is neither a date (2026-03-01) nor an age (7d, 12h)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -40,6 +40,8 @@ SLACK_WEBHOOK_ENV = "SLACK_WEBHOOK_URL"
 SLACK_WEBHOOK_CREDENTIAL = "slack-webhook-url"
 SLACK_APP_TOKEN_ENV = "SLACK_APP_TOKEN"
 SLACK_APP_TOKEN_CREDENTIAL = "slack-app-token"
+WEB_TOKEN_ENV = "WOMMON_WEB_TOKEN"
+WEB_TOKEN_CREDENTIAL = "web-token"
 _SECRET_KEYS = {
     "token",
     "bot_token",
@@ -260,25 +262,13 @@ class DaemonSettings(_Section):
     @field_validator("health_listen")
     @classmethod
     def _listen(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise ValueError(f"must be HOST:PORT, e.g. '127.0.0.1:9464' (got {value!r})")
-        try:
-            ipaddress.ip_address(host.strip("[]"))
-        except ValueError:
-            if host != "localhost":
-                raise ValueError(
-                    f"must be an IP address and port, e.g. '127.0.0.1:9464' (got {value!r})"
-                ) from None
-        return value
+        return None if value is None else _listen_address(value)
 
     @model_validator(mode="after")
     def _loopback_unless_public(self) -> DaemonSettings:
-        host = (self.health_listen or "127.0.0.1:0").rpartition(":")[0].strip("[]")
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-        if not loopback and not self.health_public:
+        listen = self.health_listen or "127.0.0.1:0"
+        if not is_loopback(listen) and not self.health_public:
+            host = listen.rpartition(":")[0].strip("[]")
             raise PydanticCustomError(
                 "health_listen",
                 "{host} is reachable from other machines and /metrics has no login: "
@@ -288,12 +278,57 @@ class DaemonSettings(_Section):
         return self
 
 
+def _listen_address(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"must be HOST:PORT, e.g. '127.0.0.1:9464' (got {value!r})")
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        if host != "localhost":
+            raise ValueError(
+                f"must be an IP address and port, e.g. '127.0.0.1:9464' (got {value!r})"
+            ) from None
+    return value
+
+
+def is_loopback(listen: str) -> bool:
+    host = listen.rpartition(":")[0].strip("[]")
+    return host == "localhost" or ipaddress.ip_address(host).is_loopback
+
+
+class WebSettings(_Section):
+    """The read-only web UI, served by the daemon when `listen` is set. Beyond loopback it
+    needs a token ($WOMMON_WEB_TOKEN or the systemd credential `web-token`): the pages
+    show every mention and incident."""
+
+    listen: str | None = None
+    # Where people reach the UI (through the reverse proxy): Slack links point here.
+    public_url: str | None = None
+    # The Slack workspace (https://acme.slack.com): incident pages link to their thread.
+    slack_workspace_url: str | None = None
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        return None if value is None else _listen_address(value)
+
+    @field_validator("public_url", "slack_workspace_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        problem = url_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value.rstrip("/") if value else value
+
+
 class Settings(_Section):
     storage: StorageSettings = StorageSettings()
     collect: CollectSettings = CollectSettings()
     detect: DetectSettings = DetectSettings()
     slack: SlackSettings = SlackSettings()
     daemon: DaemonSettings = DaemonSettings()
+    web: WebSettings = WebSettings()
     brands: tuple[BrandSettings, ...] = ()
     sources: tuple[SourceSettings, ...] = ()
 
@@ -398,6 +433,21 @@ def slack_target(settings: Settings, env: Mapping[str, str] | None = None) -> Sl
     return None
 
 
+def web_token(settings: Settings, env: Mapping[str, str] | None = None) -> str | None:
+    """The web UI's token, or None. Beyond loopback a token is required: a ConfigError
+    names where to set it (`wommon check` and `wommon run` both ask here)."""
+    env = os.environ if env is None else env
+    token = _secret(env, WEB_TOKEN_ENV, WEB_TOKEN_CREDENTIAL) or None
+    listen = settings.web.listen
+    if listen and not is_loopback(listen) and token is None:
+        raise ConfigError(
+            f"[web] listen = {listen!r} is reachable from other machines and the pages show "
+            f"every mention: set ${WEB_TOKEN_ENV} (or the systemd credential "
+            f"'{WEB_TOKEN_CREDENTIAL}'), or listen on 127.0.0.1 behind a reverse proxy"
+        )
+    return token
+
+
 def _secret(env: Mapping[str, str], variable: str, credential: str) -> str:
     return env.get(variable, "").strip() or _credential(env, credential)
 
@@ -413,16 +463,21 @@ def _credential(env: Mapping[str, str], name: str) -> str:
 
 
 def _secret_problems(raw: Mapping[str, Any]) -> Sequence[tuple[tuple[str | int, ...], str]]:
-    slack = raw.get("slack")
-    if isinstance(slack, Mapping):
-        for key in slack:
+    where = {
+        "slack": (SLACK_TOKEN_ENV, SLACK_TOKEN_CREDENTIAL),
+        "web": (WEB_TOKEN_ENV, WEB_TOKEN_CREDENTIAL),
+    }
+    for section, (variable, credential) in where.items():
+        table = raw.get(section)
+        if not isinstance(table, Mapping):
+            continue
+        for key in table:
             if key in _SECRET_KEYS:
                 return [
                     (
-                        ("slack", key),
+                        (section, key),
                         f"secrets do not belong in the config file: remove it and set "
-                        f"${SLACK_TOKEN_ENV} or the systemd credential "
-                        f"'{SLACK_TOKEN_CREDENTIAL}' instead",
+                        f"${variable} or the systemd credential '{credential}' instead",
                     )
                 ]
     return []

@@ -19,14 +19,15 @@ import time
 from collections.abc import Callable
 from datetime import UTC, timedelta
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from wommon import defaults
+from wommon import defaults, logs
 from wommon.alert.socketmode import ButtonListener
-from wommon.config import Settings
+from wommon.config import Settings, web_token
 from wommon.errors import WommonError
 from wommon.health import HealthServer
 from wommon.jobs import JobBook, describe_error, job_problems, to_json
@@ -35,6 +36,9 @@ from wommon.pipeline import Pipeline
 from wommon.status import snapshot
 from wommon.store.db import redact
 from wommon.wording import plural
+
+if TYPE_CHECKING:
+    from wommon.web.server import WebServer
 
 log = logging.getLogger("wommon")
 
@@ -62,6 +66,7 @@ class Daemon:
         self.scheduler = BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC)
         self.jobs = JobBook()
         self.health: HealthServer | None = None
+        self.web: WebServer | None = None
         self.buttons: ButtonListener | None = None
 
     def _job(self, name: str, step: Callable[[], Any]) -> Callable[[], None]:
@@ -153,6 +158,9 @@ class Daemon:
                 self.problems,
             )
             self.health.start()
+        if p.settings.web.listen:
+            self.web = self._web(p.settings.web.listen)
+            self.web.start()
         self.scheduler.start()
         self.buttons = p.buttons()
         if self.buttons:
@@ -165,6 +173,23 @@ class Daemon:
             self.systemd.stopping()
             clean = self._shutdown(p.settings.daemon.stop_timeout_seconds)
         return clean
+
+    def _web(self, listen: str) -> WebServer:
+        """The read-only web UI (imported only when asked for: it brings Flask and
+        matplotlib). A missing token beyond loopback stops the start, before READY."""
+        from wommon.web.app import create_app
+        from wommon.web.server import WebServer
+
+        p = self.pipeline
+        token = web_token(p.settings)
+        if token:
+            logs.REDACT.add(token)
+        public = p.settings.web.public_url
+        return WebServer(
+            listen,
+            create_app(p.engine, p.settings, p.clock, token=token),
+            prefix=urlsplit(public).path.rstrip("/") if public else "",
+        )
 
     def _schedule(self, settings: Settings) -> None:
         d = settings.daemon
@@ -243,6 +268,8 @@ class Daemon:
         self.pipeline.stopping.set()
         if self.health:
             self.health.stop()
+        if self.web:
+            self.web.stop()
         if self.buttons:
             self.buttons.stop()
         waiter = threading.Thread(

@@ -90,10 +90,13 @@ def default_notifier(settings: Settings, target: SlackTarget | None = None) -> N
     logs.REDACT.add(*target.secrets)
     if target.token:
         return SlackNotifier.from_token(
-            target.token, target.api_url, interactive=bool(target.app_token)
+            target.token,
+            target.api_url,
+            interactive=bool(target.app_token),
+            public_url=settings.web.public_url,
         )
     assert target.webhook_url is not None
-    return WebhookNotifier(target.webhook_url)
+    return WebhookNotifier(target.webhook_url, public_url=settings.web.public_url)
 
 
 def delivery_digest(settings: Settings, target: SlackTarget | None) -> str:

@@ -54,8 +54,11 @@ def _link(url: str | None, label: str) -> str:
     return f"<{escape(url)}|{escape(label)}>"
 
 
-def incident_blocks(payload: dict[str, Any], kind: str, *, buttons: bool) -> list[Block]:
-    """The incident's root message, as it should read now."""
+def incident_blocks(
+    payload: dict[str, Any], kind: str, *, buttons: bool, page: str | None = None
+) -> list[Block]:
+    """The incident's root message, as it should read now; `page` is the incident's page
+    in the web UI, linked as "View in wommon"."""
     resolved = kind == "resolve" or payload.get("state") in ("resolved", "dismissed")
     icon = ":white_check_mark:" if resolved else ICONS.get(payload.get("severity", ""), "")
     title = render.headline(payload, "open" if kind in ("update", "action") else kind)
@@ -88,6 +91,8 @@ def incident_blocks(payload: dict[str, Any], kind: str, *, buttons: bool) -> lis
     context = f"First seen {payload['first_seen'][:16].replace('T', ' ')} UTC · {state}"
     if note:
         context += f" · {escape(note)}"
+    if page:
+        context += f" · {_link(page, 'View in wommon')}"
     blocks.append(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(context, SECTION_CHARS)}]}
     )

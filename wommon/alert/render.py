@@ -39,9 +39,24 @@ def facts(payload: dict[str, Any]) -> str:
     )
 
 
+SPARK_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(counts: list[int]) -> str:
+    """Mentions per hour as bars, scaled to the busiest hour: "▁▂▃▅▇"."""
+    top = max(counts, default=0)
+    if top <= 0:
+        return SPARK_BARS[0] * len(counts)
+    last = len(SPARK_BARS) - 1
+    return "".join(SPARK_BARS[round(c / top * last)] for c in counts)
+
+
 def growth(payload: dict[str, Any]) -> str:
+    """ "▁▂▃▅▇ +12 in the last hour, +30 in the last day" (bars: mentions per hour)."""
     g = payload.get("growth") or {}
-    return f"+{g.get('hour', 0)} in the last hour, +{g.get('day', 0)} in the last day"
+    text = f"+{g.get('hour', 0)} in the last hour, +{g.get('day', 0)} in the last day"
+    hourly = payload.get("hourly")
+    return f"{sparkline(hourly)} {text}" if hourly else text
 
 
 def forecast(payload: dict[str, Any]) -> str:

@@ -20,10 +20,12 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from wommon.alert.blocks import digest_messages, fallback, incident_blocks, thread_text
+from wommon.alert.blocks import clip, digest_messages, fallback, incident_blocks, thread_text
+from wommon.alert.chart import escalation_png
 from wommon.alert.notifier import Alert, Receipt
 from wommon.alert.render import headline
 from wommon.errors import DeliveryError
+from wommon.web.links import incident_page
 
 log = logging.getLogger(__name__)
 
@@ -57,21 +59,40 @@ def describe(error: str) -> str:
     return f"{error} ({fix})" if fix else error
 
 
+# Answers meaning the app may not upload files: charts are skipped, with one warning.
+NO_FILES = frozenset({"missing_scope", "not_allowed_token_type", "no_permission"})
+
+
 class SlackNotifier:
-    def __init__(self, client: WebClient, *, interactive: bool = False) -> None:
+    def __init__(
+        self, client: WebClient, *, interactive: bool = False, public_url: str | None = None
+    ) -> None:
         self._client = client
         self.interactive = interactive
+        self.public_url = public_url
         self._ids: dict[str, str] = {}
         self._lock = threading.Lock()
+        # Cleared by the first answer that says the app may not upload (no files:write).
+        self._files = True
 
     @classmethod
     def from_token(
-        cls, token: str, api_url: str | None = None, *, interactive: bool = False, timeout: int = 15
+        cls,
+        token: str,
+        api_url: str | None = None,
+        *,
+        interactive: bool = False,
+        public_url: str | None = None,
+        timeout: int = 15,
     ) -> SlackNotifier:
         kwargs: dict[str, Any] = {"token": token, "timeout": timeout, "retry_handlers": []}
         if api_url:
             kwargs["base_url"] = api_url if api_url.endswith("/") else api_url + "/"
-        return cls(WebClient(**kwargs), interactive=interactive)
+        return cls(WebClient(**kwargs), interactive=interactive, public_url=public_url)
+
+    def _blocks(self, alert: Alert) -> list[dict[str, Any]]:
+        page = incident_page(self.public_url, alert.payload.get("incident_id"))
+        return incident_blocks(alert.payload, alert.kind, buttons=self.interactive, page=page)
 
     @property
     def client(self) -> WebClient:
@@ -87,7 +108,7 @@ class SlackNotifier:
                 "chat.postMessage",
                 channel=channel,
                 text=fallback(headline(alert.payload, alert.kind)),
-                blocks=incident_blocks(alert.payload, alert.kind, buttons=self.interactive),
+                blocks=self._blocks(alert),
                 metadata=metadata,
                 unfurl_links=False,
                 unfurl_media=False,
@@ -101,7 +122,7 @@ class SlackNotifier:
             channel=channel,
             ts=alert.root_ts,
             text=fallback(headline(alert.payload, alert.kind)),
-            blocks=incident_blocks(alert.payload, alert.kind, buttons=self.interactive),
+            blocks=self._blocks(alert),
         )
         reply = self._call(
             "chat.postMessage",
@@ -112,7 +133,39 @@ class SlackNotifier:
             unfurl_links=False,
             unfurl_media=False,
         )
+        if alert.kind == "escalate":
+            self._post_chart(str(reply["channel"]), alert)
         return Receipt(channel=channel, ts=str(reply["ts"]))
+
+    def _post_chart(self, channel_id: str, alert: Alert) -> None:
+        """The incident chart as a PNG in its thread. The alert is delivered already: a
+        failed upload is logged and never sends the alert again."""
+        if not self._files:
+            return
+        try:
+            png = escalation_png(alert.payload)
+            if png is None:
+                return
+            self._client.files_upload_v2(
+                channel=channel_id,
+                thread_ts=alert.root_ts,
+                content=png,
+                filename=f"incident-{alert.payload.get('incident_id')}.png",
+                title=clip(headline(alert.payload, "escalate"), 200),
+            )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+            if error in NO_FILES:
+                self._files = False
+                log.warning(
+                    "chart_skipped reason=%s fix=%s",
+                    error,
+                    "add the files:write scope to the Slack app and reinstall it",
+                )
+            else:
+                log.warning("chart_failed error=%s", describe(error))
+        except (SlackClientError, OSError, ValueError) as exc:
+            log.warning("chart_failed error=%s", f"{exc.__class__.__name__}: {safe(exc)}")
 
     def _digest(self, alert: Alert, metadata: dict[str, Any]) -> Receipt:
         messages = digest_messages(alert.payload)

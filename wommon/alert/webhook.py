@@ -16,6 +16,7 @@ from wommon.alert.render import headline
 from wommon.alert.slack import retry_after, safe
 from wommon.config import SLACK_WEBHOOK_ENV
 from wommon.errors import DeliveryError
+from wommon.web.links import incident_page
 
 # What Slack's webhook answers mean (api.slack.com/messaging/webhooks#handling_errors).
 PERMANENT = {
@@ -37,8 +38,9 @@ def _network_reason(exc: BaseException) -> str:
 class WebhookNotifier:
     interactive = False
 
-    def __init__(self, url: str, timeout: int = 15) -> None:
+    def __init__(self, url: str, timeout: int = 15, *, public_url: str | None = None) -> None:
         self._client = WebhookClient(url, timeout=timeout, retry_handlers=[])
+        self.public_url = public_url
 
     def send(self, alert: Alert) -> Receipt:
         if alert.kind == "digest":
@@ -47,7 +49,12 @@ class WebhookNotifier:
         elif alert.kind == "open":
             self._post(
                 fallback(headline(alert.payload, alert.kind)),
-                incident_blocks(alert.payload, alert.kind, buttons=False),
+                incident_blocks(
+                    alert.payload,
+                    alert.kind,
+                    buttons=False,
+                    page=incident_page(self.public_url, alert.payload.get("incident_id")),
+                ),
             )
         else:
             self._post(thread_text(alert.payload, alert.kind), None)

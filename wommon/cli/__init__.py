@@ -82,4 +82,13 @@ def main(log_level: str, log_format: str) -> None:
     logs.setup(log_level, log_format)
 
 
-from wommon.cli import alerts, evaluate, history, reports, service, simulate, tools  # noqa: E402, F401
+from wommon.cli import (  # noqa: E402, F401
+    alerts,
+    evaluate,
+    exports,
+    history,
+    reports,
+    service,
+    simulate,
+    tools,
+)

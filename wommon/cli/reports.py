@@ -6,7 +6,7 @@ import csv
 import json
 import sys
 from dataclasses import asdict, fields
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import click
@@ -15,6 +15,7 @@ from wommon import config as config_mod
 from wommon import defaults, logs
 from wommon.cli import config_argument, fail, load_settings, main, slack_target, table, when
 from wommon.clock import SystemClock
+from wommon.clock import since as parse_since
 from wommon.errors import WommonError
 from wommon.wording import plural
 
@@ -297,19 +298,12 @@ _TOLD = {
 
 
 def _since(value: str | None) -> datetime | None:
-    """A date (2026-03-01, 2026-03-01T12:00) or an age (7d, 12h, 30m) before now."""
     if value is None:
         return None
-    units = {"d": "days", "h": "hours", "m": "minutes"}
-    if value[:-1].isdigit() and value[-1:] in units:
-        return SystemClock().now() - timedelta(**{units[value[-1]]: int(value[:-1])})
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is neither a date (2026-03-01) nor an age (7d, 12h)", param_hint="--since"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return parse_since(value, SystemClock().now())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
 
 
 def _record(i: IncidentRow) -> dict[str, object]:

@@ -83,11 +83,26 @@ def check(config_path: str, strict: bool) -> None:
         click.echo("alerts: console (set SLACK_BOT_TOKEN and [slack] channel for Slack)")
     else:
         click.echo(f"alerts: Slack channel {target.channel}")
+    click.echo(_web_line(settings))
     found = warnings(settings)
     for warning in found:
         click.echo(f"warning: {warning}", err=True)
     if found and strict:
         sys.exit(1)
+
+
+def _web_line(settings: config_mod.Settings) -> str:
+    """What the web UI will do, or the reason `run` would refuse to start it."""
+    listen = settings.web.listen
+    if not listen:
+        return 'web UI: off (set [web] listen = "127.0.0.1:8080" to turn it on)'
+    try:
+        token = config_mod.web_token(settings)
+    except WommonError as exc:
+        fail(str(exc))
+    login = "token required" if token else "no login (loopback only)"
+    where = f", linked from Slack as {settings.web.public_url}" if settings.web.public_url else ""
+    return f"web UI: http://{listen}/ ({login}){where}"
 
 
 @main.command()

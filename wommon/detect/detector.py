@@ -35,16 +35,13 @@ from wommon.detect.incidents import (
 from wommon.detect.lookups import Lookups
 from wommon.detect.payload import incident_payload
 from wommon.detect.spread import SpreadState, observe, outlook
+from wommon.detect.voices import novelty
 from wommon.store.db import transaction
 from wommon.store.locks import try_xact_lock
 from wommon.store.models import BrandHour, Incident, Mention, Source
 from wommon.store.outbox import enqueue
 
 log = logging.getLogger("wommon.detect")
-
-# A second post by a site or author already heard in the incident is not a new voice.
-SAME_SITE_WEIGHT = 0.5
-SAME_AUTHOR_WEIGHT = 0.1
 
 
 @dataclass(frozen=True)
@@ -275,15 +272,12 @@ def _existing(
 
 
 def _novelty(lookups: Lookups, incident_id: int, mention: Mention) -> tuple[bool, float]:
-    """Whether the mention's site is new to the incident, and how new its voice is: 1 for
-    a site not heard before, less for another author on a site heard already, least for an
-    author repeating themselves. (One name on two sites is two people until shown
-    otherwise: "admin" writes half the blogs.)"""
-    if mention.domain and not lookups.heard_site(incident_id, mention):
-        return True, 1.0
-    if mention.author and lookups.heard_author(incident_id, mention):
-        return False, SAME_AUTHOR_WEIGHT
-    return False, SAME_SITE_WEIGHT
+    """Whether the mention's site is new to the incident, and how new its voice is."""
+    site_heard = lookups.heard_site(incident_id, mention)
+    weight = novelty(
+        mention.domain, mention.author, site_heard, lookups.heard_author(incident_id, mention)
+    )
+    return bool(mention.domain) and not site_heard, weight
 
 
 def _open(

@@ -8,13 +8,16 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from wommon.store.models import Incident, Mention
+from wommon.detect.timeline import MentionFact, growth, hourly
+from wommon.store.models import Incident, Mention, Source
 
 EXCERPTS = 3
 EXCERPT_CHARS = 280
+# The sparkline's width, in hours.
+SPARK_HOURS = 8
 
 
 def incident_payload(
@@ -33,15 +36,19 @@ def incident_payload(
         if lang
     )
 
+    recent = list(
+        session.exec(
+            select(Mention.published_at).where(
+                in_incident, col(Mention.published_at) >= now - timedelta(hours=24)
+            )
+        )
+    )
+
     def since(hours: float) -> int:
         cutoff = now - timedelta(hours=hours)
-        return int(
-            session.exec(
-                select(func.count()).where(in_incident, col(Mention.published_at) >= cutoff)
-            ).one()
-        )
+        return sum(1 for at in recent if at >= cutoff)
 
-    return {
+    payload: dict[str, Any] = {
         "incident_id": incident.id,
         "kind": kind,
         "brand": incident.brand,
@@ -52,6 +59,8 @@ def incident_payload(
         "mentions": incident.mentions,
         "sources": incident.sources,
         "growth": {"hour": since(1), "day": since(24)},
+        # Mentions per hour, oldest first: the text sparkline every message shows.
+        "hourly": list(hourly(recent, now, SPARK_HOURS)),
         "languages": languages,
         "voices": round(incident.voices, 1),
         "p_viral": incident.p_viral,
@@ -80,4 +89,30 @@ def incident_payload(
             }
             for m in examples
         ],
+    }
+    if kind == "escalate":
+        payload["timeline"] = _timeline(session, incident)
+        payload["spread"] = incident.spread
+        payload["decided_at"] = now.isoformat()
+    return payload
+
+
+def _timeline(session: Session, incident: Incident) -> dict[str, Any]:
+    """The story's growth curve, frozen with the escalation so its chart (posted in the
+    thread) shows what was true when it escalated."""
+    rows = session.execute(
+        sa_select(
+            col(Mention.published_at),
+            col(Mention.domain),
+            col(Mention.author),
+            col(Mention.fingerprint),
+            col(Source.weight),
+        )
+        .join(Source, col(Source.id) == col(Mention.source_id))
+        .where(col(Mention.incident_id) == incident.id)
+    )
+    points, bucket = growth([MentionFact(*row) for row in rows])
+    return {
+        "bucket_seconds": bucket.total_seconds(),
+        "points": [[p.at.isoformat(), p.mentions, p.voices] for p in points],
     }

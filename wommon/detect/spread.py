@@ -165,6 +165,53 @@ def outlook(
     return Outlook(size, p_viral, crossing, u)
 
 
+@dataclass(frozen=True)
+class Projection:
+    """Where the story's total is expected to go from `now`: per future moment, the median
+    expectation and a band between two quantiles of M (what a chart draws)."""
+
+    times: tuple[datetime, ...]
+    low: tuple[float, ...]
+    median: tuple[float, ...]
+    high: tuple[float, ...]
+    # The band's quantiles, so a legend can say how sure it is.
+    quantiles: tuple[float, float]
+
+
+def projection(
+    state: SpreadState,
+    now: datetime,
+    hours: tuple[float, ...],
+    *,
+    band: tuple[float, float] = (0.15, 0.85),
+    kernel: Kernel = KERNEL,
+    multiplier: Multiplier = MULTIPLIER,
+) -> Projection:
+    """Mentions expected by `now + h` for each h in `hours`: mentions so far plus M times
+    the intensity spent by then, with M at the band's quantiles and at its median."""
+    current = decay(state, now, kernel)
+    spent = [_spent(current, h, kernel) for h in hours]
+
+    def path(m: float) -> tuple[float, ...]:
+        return tuple(current.mentions + m * s for s in spent)
+
+    return Projection(
+        times=tuple(now + timedelta(hours=h) for h in hours),
+        low=path(multiplier.quantile(band[0])),
+        median=path(multiplier.median),
+        high=path(multiplier.quantile(band[1])),
+        quantiles=band,
+    )
+
+
+def _spent(state: SpreadState, hours: float, kernel: Kernel) -> float:
+    """Intensity the story spends in the next `hours`."""
+    return sum(
+        w * t * (1 - math.exp(-hours / s))
+        for w, t, s in zip(kernel.weights, state.traces, kernel.scales_hours, strict=False)
+    )
+
+
 def _crossing(
     state: SpreadState, now: datetime, viral: int, m: float, kernel: Kernel
 ) -> datetime | None:
@@ -172,11 +219,7 @@ def _crossing(
     over the next year (the expectation rises monotonically, so one crossing at most)."""
 
     def reached(hours: float) -> float:
-        spent = sum(
-            w * t * (1 - math.exp(-hours / s))
-            for w, t, s in zip(kernel.weights, state.traces, kernel.scales_hours, strict=False)
-        )
-        return state.mentions + m * spent
+        return state.mentions + m * _spent(state, hours, kernel)
 
     low, high = 0.0, 24.0 * 365
     if reached(high) < viral:

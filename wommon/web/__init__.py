@@ -1,0 +1,1 @@
+"""The read-only web UI and the report: pages, charts and the figures behind them."""
