@@ -24,9 +24,9 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from wommon.analyze.aspects import ASPECTS
 from wommon.analyze.brands import BrandMatcher
-from wommon.analyze.pipeline import Analyzer
+from wommon.analyze.step import Analyzer
 from wommon.config import DetectSettings
-from wommon.evaluation import binary_scores, three_class_scores
+from wommon.runs.evaluation import binary_scores, three_class_scores
 
 
 def rows(path: Path) -> list[dict[str, str]]:

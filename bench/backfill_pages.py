@@ -100,7 +100,6 @@ def main() -> None:
             )
     base_s = time.perf_counter() - started
 
-    from wommon.backfill import backfill
     from wommon.clock import SimulatedClock
     from wommon.config import (
         BrandSettings,
@@ -109,6 +108,7 @@ def main() -> None:
         SourceSettings,
         StorageSettings,
     )
+    from wommon.runs.backfill import backfill
     from wommon.store.db import make_engine, upgrade
 
     with tempfile.TemporaryDirectory() as tmp:

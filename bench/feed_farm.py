@@ -136,7 +136,7 @@ def run_wommon(feed_urls: list[str], workers: int) -> dict[str, float]:
 
     from wommon.clock import SystemClock
     from wommon.config import CollectSettings, Settings, SourceSettings, StorageSettings
-    from wommon.pipeline import Pipeline
+    from wommon.service.app import Pipeline
     from wommon.store.models import Mention, Source
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,5 +1,5 @@
 """Replay benchmark: FakeNewsNet's real share times through the real analysis and
-detection, scored beside Huginn's peak rule and a spike rule (see wommon/replay.py), with
+detection, scored beside Huginn's peak rule and a spike rule (see wommon/runs/replay.py), with
 the replay's speed and peak memory.
 
     python bench/replay.py [CASCADES.csv] [--viral 200]   # default ../shared/data/cascades
@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wommon.replay import read_cascades, replay, report_lines
+from wommon.runs.replay import read_cascades, replay, report_lines
 
 DEFAULT = (
     Path(__file__).resolve().parents[1]

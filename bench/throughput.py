@@ -28,9 +28,9 @@ from sqlalchemy import text
 from sqlmodel import Session, func, select
 
 from wommon.analyze.brands import BrandMatcher
-from wommon.analyze.pipeline import Analyzer, analyze_pending
+from wommon.analyze.step import Analyzer, analyze_pending
 from wommon.collect.entry import build_entry
-from wommon.collect.store import insert_entries
+from wommon.collect.insert import insert_entries
 from wommon.config import BrandSettings, DetectSettings
 from wommon.detect.detector import detect_pending
 from wommon.store.db import make_engine, transaction, upgrade

@@ -554,7 +554,7 @@ def test_a_permanently_failed_alert_is_sent_once_the_cause_is_fixed(
 
     from tests.helpers import settings
     from wommon.cli import main
-    from wommon.pipeline import Pipeline
+    from wommon.service.app import Pipeline
 
     incident(engine, ["open"])
     slack.fail_next("chat.postMessage", Scripted(body={"ok": False, "error": "invalid_auth"}))

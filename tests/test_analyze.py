@@ -5,7 +5,7 @@ import pytest
 from tests.helpers import ACME
 from wommon.analyze.brands import BrandMatcher, fold
 from wommon.analyze.lexicon import LexiconScore, spanish_score
-from wommon.analyze.pipeline import Analyzer
+from wommon.analyze.step import Analyzer
 from wommon.config import BrandSettings
 
 TELEFONICA = BrandSettings(name="Telefónica", aliases=("Movistar",), exclude=())

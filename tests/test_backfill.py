@@ -13,12 +13,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from tests.helpers import ACME, add_mentions, settings
-from wommon.backfill import backfill
 from wommon.cli import main
 from wommon.clock import SimulatedClock
 from wommon.collect.history import read_history
 from wommon.config import DetectSettings
 from wommon.detect.detector import detect_pending
+from wommon.runs.backfill import backfill
 from wommon.store.db import make_engine, upgrade
 from wommon.store.models import Incident, Mention, Outbox
 

@@ -16,11 +16,11 @@ from sqlmodel import Session, col, func, select
 
 from tests.helpers import settings, source
 from tests.http_server import HTTPServer, send
-from wommon.backfill import backfill
 from wommon.clock import SimulatedClock
 from wommon.collect.paging import guessed_next, pages
 from wommon.errors import ConfigError
-from wommon.pipeline import Pipeline
+from wommon.runs.backfill import backfill
+from wommon.service.app import Pipeline
 from wommon.store.models import Mention
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from wommon.analyze.aspects import aspect_of
 from wommon.analyze.complaint import complaint_score
 from wommon.cli import main
-from wommon.evaluation import binary_scores, three_class_scores
+from wommon.runs.evaluation import binary_scores, three_class_scores
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,9 @@ from sqlalchemy.engine import Engine
 from tests.conftest import START
 from wommon import config
 from wommon.clock import SimulatedClock
-from wommon.daemon import Daemon
 from wommon.errors import ConfigError
-from wommon.pipeline import Pipeline
+from wommon.service.app import Pipeline
+from wommon.service.daemon import Daemon
 from wommon.store.db import make_engine, upgrade
 
 _INTS = st.one_of(

@@ -8,8 +8,8 @@ from sqlmodel import Session, col, select
 
 from tests.conftest import START
 from tests.helpers import ACME, add_mentions
+from wommon.analyze import embed
 from wommon.config import DetectSettings
-from wommon.detect import embed
 from wommon.detect.cluster import Story, StoryIndex, key_terms, terms
 from wommon.detect.detector import detect_pending
 from wommon.detect.incidents import IncidentFigures, Notify, State, decide

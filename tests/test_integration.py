@@ -10,7 +10,7 @@ from tests.slack_server import SlackServer, channel_id
 from wommon.alert.slack import SlackNotifier
 from wommon.clock import SimulatedClock
 from wommon.demo.feedserver import FeedServer
-from wommon.pipeline import Pipeline
+from wommon.service.app import Pipeline
 from wommon.store.models import Incident, Mention, Outbox
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from wommon.cli import main
-from wommon.replay import Cascade, read_cascades, score
+from wommon.runs.replay import Cascade, read_cascades, score
 
 T0 = 1_500_000_000
 
@@ -104,7 +104,7 @@ def test_replay_limit_keep_progress_and_no_temporary_folder_left(
     progress hears every share, and no temporary folder is left behind."""
     import tempfile
 
-    from wommon.replay import replay
+    from wommon.runs.replay import replay
 
     scratch = tmp_path / "tmp"
     scratch.mkdir()

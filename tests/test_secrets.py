@@ -19,8 +19,8 @@ from wommon.alert.outbox import Routing, deliver_due
 from wommon.alert.slack import SlackNotifier
 from wommon.cli import main
 from wommon.clock import SystemClock
-from wommon.metrics import Metrics
-from wommon.status import snapshot
+from wommon.service.metrics import Metrics
+from wommon.service.status import snapshot
 from wommon.store.db import make_engine, transaction
 from wommon.store.models import Incident, Outbox, Source
 from wommon.store.outbox import enqueue
@@ -124,7 +124,7 @@ def test_feed_url_credentials_appear_nowhere(
     from tests.helpers import settings, source
     from tests.http_server import HTTPServer, send
     from wommon.clock import SimulatedClock
-    from wommon.pipeline import Pipeline
+    from wommon.service.app import Pipeline
 
     logs.setup("debug", "text")
     with HTTPServer() as server:
@@ -168,7 +168,7 @@ def test_building_a_notifier_registers_its_secrets() -> None:
     """A webhook on any host (not only hooks.slack.com) is masked in every log line once a
     notifier is built for it, whichever command built it (`backfill --alert` too)."""
     from wommon.config import Settings, SlackTarget
-    from wommon.pipeline import default_notifier
+    from wommon.service.app import default_notifier
 
     hook = "http://127.0.0.1:1/webhook/T0/HOOKSENTINEL9"
     default_notifier(Settings(), SlackTarget(channel="#a", webhook_url=hook))

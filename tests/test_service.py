@@ -27,13 +27,13 @@ from tests.conftest import START
 from tests.daemons import NotifySocket, daemon_env, kill_at_random, start_daemon
 from tests.helpers import settings
 from wommon.clock import SimulatedClock, SystemClock
-from wommon.daemon import JOB_DEFAULTS, Daemon
 from wommon.errors import StorageError
-from wommon.health import HealthServer
-from wommon.metrics import Metrics
-from wommon.notify import SystemdNotifier
-from wommon.pipeline import Pipeline
-from wommon.status import snapshot
+from wommon.service.app import Pipeline
+from wommon.service.daemon import JOB_DEFAULTS, Daemon
+from wommon.service.health import HealthServer
+from wommon.service.metrics import Metrics
+from wommon.service.status import snapshot
+from wommon.service.systemd import SystemdNotifier
 from wommon.store.db import make_engine, transaction
 from wommon.store.models import Incident, Mention, Outbox, Source
 from wommon.store.outbox import enqueue
@@ -516,7 +516,7 @@ def test_source_states_are_counted_by_the_database_as_listed(engine: Engine) -> 
 
     from sqlmodel import Session, select
 
-    from wommon.status import source_state
+    from wommon.service.status import source_state
     from wommon.store.db import transaction
     from wommon.store.models import Source
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import START
-from wommon.anchors import huginn_peaks, spike_alerts
 from wommon.detect.baseline import COLD_RATE_PER_HOUR, expected_rate, surprise
 from wommon.detect.spread import SpreadState, decay, observe, outlook
+from wommon.runs.anchors import huginn_peaks, spike_alerts
 
 
 def _state(minutes: list[int]) -> SpreadState:

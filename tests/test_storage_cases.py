@@ -25,7 +25,7 @@ from wommon.collect.http import FetchLimits, new_session
 from wommon.collect.poller import claim_due, collect_due
 from wommon.collect.sources import sync_sources
 from wommon.errors import StorageError
-from wommon.pipeline import Pipeline
+from wommon.service.app import Pipeline
 from wommon.store.db import make_engine, transaction
 
 LIMITS = FetchLimits(timeout_seconds=10, policy=AddressPolicy.from_strings(["127.0.0.0/8"]))
@@ -153,10 +153,10 @@ def test_health_fails_when_the_database_cannot_be_written(db_url: str, tmp_path:
 
     from wommon.cli import main
     from wommon.clock import SystemClock
-    from wommon.daemon import Daemon
-    from wommon.health import HealthServer
-    from wommon.metrics import Metrics
-    from wommon.status import snapshot
+    from wommon.service.daemon import Daemon
+    from wommon.service.health import HealthServer
+    from wommon.service.metrics import Metrics
+    from wommon.service.status import snapshot
     from wommon.store.models import Heartbeat
 
     _sqlite_only(db_url)

@@ -18,6 +18,8 @@ from sqlmodel import select
 
 from tests.helpers import seed_story, settings
 from tests.slack_server import Scripted, SlackServer
+from wommon.charts import draw as charts
+from wommon.charts.figures import MarkerKind, brand_series, markers, poisson_quantile
 from wommon.cli import main
 from wommon.clock import SimulatedClock
 from wommon.config import WebSettings, parse, web_token
@@ -26,9 +28,8 @@ from wommon.detect.timeline import MentionFact, growth, hourly
 from wommon.errors import ConfigError
 from wommon.store.db import transaction
 from wommon.store.models import Incident, Mention
-from wommon.web import charts, reads
+from wommon.web import reads
 from wommon.web.app import create_app
-from wommon.web.figures import MarkerKind, brand_series, markers, poisson_quantile
 from wommon.web.links import safe_href, slack_thread
 
 START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)

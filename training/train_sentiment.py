@@ -27,8 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from wommon.analyze.embed import embed  # noqa: E402
 from wommon.analyze.model import CLASSES  # noqa: E402
-from wommon.detect.embed import embed  # noqa: E402
 
 OUT = ROOT / "wommon" / "analyze" / "sentiment_model.npz"
 REVIEW_CLASS = {"strneg": 0, "neg": 0, "mixed": 1, "pos": 2, "strpos": 2}

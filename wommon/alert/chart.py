@@ -21,8 +21,8 @@ def escalation_png(payload: dict[str, Any]) -> bytes | None:
     if not points:
         return None
     # Imported here: matplotlib is loaded only by the daemons that draw.
-    from wommon.web.charts import incident_chart
-    from wommon.web.figures import Marker, MarkerKind, drawn
+    from wommon.charts.draw import incident_chart
+    from wommon.charts.figures import Marker, MarkerKind, drawn
 
     decided = datetime.fromisoformat(payload.get("decided_at") or points[-1].at.isoformat())
     series = drawn(

@@ -13,7 +13,7 @@ from importlib import resources
 
 import numpy as np
 
-from wommon.detect.embed import embed
+from wommon.analyze.embed import embed
 
 CLASSES = ("negative", "neutral", "positive")
 

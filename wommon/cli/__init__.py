@@ -84,9 +84,9 @@ def main(log_level: str, log_format: str) -> None:
 
 from wommon.cli import (  # noqa: E402, F401
     alerts,
+    backfill,
     evaluate,
     exports,
-    history,
     reports,
     service,
     simulate,

@@ -13,7 +13,7 @@ import click
 
 from wommon.cli import fail, main
 from wommon.config import DetectSettings
-from wommon.evaluation import Scores, binary_scores, confusion, three_class_scores
+from wommon.runs.evaluation import Scores, binary_scores, confusion, three_class_scores
 
 
 @main.command("eval")
@@ -66,7 +66,7 @@ def evaluate(
         option = "--text-col" if missing[0] == text_col else "--label-col"
         fail(f"{path}: no column {missing[0]!r}; the columns are {columns} (choose with {option})")
     from wommon.analyze.brands import BrandMatcher
-    from wommon.analyze.pipeline import Analyzer
+    from wommon.analyze.step import Analyzer
 
     analyzer = Analyzer(BrandMatcher(()), DetectSettings().negative_sentiment)
     results = [analyzer.analyze_text("", r[text_col], require_brand=False) for r in rows]

@@ -40,7 +40,7 @@ def _moment(value: str, option: str) -> datetime:
 def report(config_path: str, since: str, until: str | None, out: str | None, as_json: bool) -> None:
     """One self-contained HTML file (charts inlined) with the period's incidents, each
     brand's volume against its baseline, and the top aspects and languages."""
-    from wommon.readout import reading
+    from wommon.service.readout import reading
     from wommon.web.report import build, to_html, to_json
 
     settings = load_settings(config_path)
@@ -83,7 +83,7 @@ MENTION_FIELDS = ("published", "site", "author", "language", "verdict", "aspect"
 def mentions(config_path: str, incident_id: int, as_csv: bool, as_json: bool) -> None:
     """Every mention of one incident, oldest first: time, site, author, language,
     verdict, aspect, title and link."""
-    from wommon.readout import read_incident
+    from wommon.service.readout import read_incident
 
     settings = load_settings(config_path)
     try:

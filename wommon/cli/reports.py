@@ -20,15 +20,15 @@ from wommon.errors import WommonError
 from wommon.wording import plural
 
 if TYPE_CHECKING:
-    from wommon.readout import IncidentRow
-    from wommon.status import Snapshot
+    from wommon.service.readout import IncidentRow
+    from wommon.service.status import Snapshot
 
 
 @main.command()
 @config_argument
 def sources(config_path: str) -> None:
     """List every source with its status, failures, last error and mentions collected."""
-    from wommon.readout import read_sources
+    from wommon.service.readout import read_sources
 
     settings = load_settings(config_path)
     try:
@@ -70,7 +70,7 @@ def status(config_path: str) -> None:
     daemon working, sources overdue), so it can serve as a check in scripts.
     """
     from wommon.alert.outbox import RETRY_HINT
-    from wommon.status import snapshot
+    from wommon.service.status import snapshot
     from wommon.store.db import make_engine
 
     settings = load_settings(config_path)
@@ -125,7 +125,7 @@ def _duration(delta: timedelta) -> str:
 def _daemons(settings: config_mod.Settings, snap: Snapshot, now: datetime) -> bool:
     """Print who works on this database; False when no daemon is working (none alive, or
     every live one has a failing job)."""
-    from wommon.jobs import job_problems
+    from wommon.service.jobs import job_problems
 
     d = settings.daemon
     alive_for = timedelta(seconds=defaults.HEARTBEAT_MISSES * d.heartbeat_seconds)
@@ -179,7 +179,7 @@ def incidents(
     as_csv: bool,
 ) -> None:
     """List incidents, newest first (`wommon incident ID` shows one whole)."""
-    from wommon.readout import read_incidents
+    from wommon.service.readout import read_incidents
 
     settings = load_settings(config_path)
     start = _since(since)
@@ -189,7 +189,7 @@ def incidents(
         fail(str(exc))
     if as_json or as_csv:
         records = [_record(i) for i in found]
-        from wommon.readout import IncidentRow
+        from wommon.service.readout import IncidentRow
 
         _dump(records, as_csv, [f.name for f in fields(IncidentRow)])
         return
@@ -230,7 +230,7 @@ def incidents(
 def incident(config_path: str, incident_id: int, as_json: bool) -> None:
     """One incident whole: its figures, every mention (time, site, author, language,
     verdict, link) and every alert it raised."""
-    from wommon.readout import read_incident
+    from wommon.service.readout import read_incident
 
     settings = load_settings(config_path)
     try:

@@ -21,10 +21,10 @@ from wommon.wording import plural
 @config_argument
 def run(config_path: str) -> None:
     """Run the daemon: poll sources, analyse, detect and alert until SIGTERM."""
-    from wommon.daemon import Daemon
-    from wommon.metrics import Metrics
-    from wommon.notify import SystemdNotifier
-    from wommon.pipeline import Pipeline
+    from wommon.service.app import Pipeline
+    from wommon.service.daemon import Daemon
+    from wommon.service.metrics import Metrics
+    from wommon.service.systemd import SystemdNotifier
 
     settings = load_settings(config_path)
     systemd = SystemdNotifier()

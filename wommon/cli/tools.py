@@ -13,7 +13,7 @@ from wommon.clock import SystemClock
 from wommon.errors import WommonError
 
 if TYPE_CHECKING:
-    from wommon.analyze.pipeline import Analyzer
+    from wommon.analyze.step import Analyzer
 
 
 @main.command()
@@ -103,7 +103,7 @@ def inspect(target: str, kind: str | None, allow: tuple[str, ...], config_path: 
 
 def _analyzer(settings: config_mod.Settings) -> Analyzer:
     from wommon.analyze.brands import BrandMatcher
-    from wommon.analyze.pipeline import Analyzer
+    from wommon.analyze.step import Analyzer
 
     return Analyzer(BrandMatcher(settings.brands), settings.detect.negative_sentiment)
 
@@ -132,7 +132,7 @@ def alert_test(config_path: str) -> None:
     from wommon.alert.routing import channel_for
     from wommon.alert.sample import sample_payload
     from wommon.errors import DeliveryError
-    from wommon.pipeline import default_notifier
+    from wommon.service.app import default_notifier
 
     settings = load_settings(config_path)
     target = slack_target(settings)

@@ -29,8 +29,8 @@ from wommon.collect.claims import (
 )
 from wommon.collect.entry import ParsedFeed
 from wommon.collect.http import FetchLimits, HTTPStatusError, fetch, retry_after_seconds
+from wommon.collect.insert import insert_entries
 from wommon.collect.parsers import parse
-from wommon.collect.store import insert_entries
 from wommon.errors import FetchError, ParseError
 from wommon.redaction import redact_url
 from wommon.store.db import transaction

@@ -27,7 +27,7 @@ from wommon.config import (
 )
 from wommon.demo.feedserver import FeedPost, FeedServer, FeedSpec
 from wommon.errors import ConfigError
-from wommon.pipeline import Pipeline, default_notifier
+from wommon.service.app import Pipeline, default_notifier
 from wommon.store.models import Incident, Mention, Outbox
 from wommon.wording import plural
 

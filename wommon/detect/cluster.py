@@ -23,7 +23,7 @@ import numpy as np
 import snowballstemmer
 
 from wommon.analyze.brands import fold
-from wommon.detect.embed import DIMENSIONS, Vector
+from wommon.analyze.embed import DIMENSIONS, Vector
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 # Words that say nothing about which story a text tells, in English and Spanish.

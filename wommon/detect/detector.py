@@ -19,9 +19,9 @@ from sqlalchemy import delete, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from wommon.analyze import embed
 from wommon.config import BrandSettings, DetectSettings
 from wommon.defaults import BASELINE_WEEKS
-from wommon.detect import embed
 from wommon.detect.baseline import Surprise, expected_rate, hour_of, surprise
 from wommon.detect.cluster import Story, StoryIndex, key_terms, running_mean, terms
 from wommon.detect.incidents import (

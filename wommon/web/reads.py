@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from wommon.charts.figures import BrandSeries, IncidentSeries, brand_series, incident_series
 from wommon.detect.incidents import OPEN_STATES
 from wommon.detect.spread import SpreadState
 from wommon.detect.timeline import MentionFact, hourly
 from wommon.store.models import BrandHour, Incident, Mention, Outbox, Source
-from wommon.web.figures import BrandSeries, IncidentSeries, brand_series, incident_series
 
 # A sparkline's width in hours.
 SPARK_HOURS = 24

@@ -17,8 +17,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session
 
 from wommon import __version__
+from wommon.charts.figures import BrandSeries
 from wommon.web import reads
-from wommon.web.figures import BrandSeries
 
 # The brand charts show at most this many days (a longer report keeps its tables).
 MAX_CHART_DAYS = 31
@@ -117,7 +117,7 @@ def _inline(svg: bytes) -> str:
 
 def to_html(report: Report) -> str:
     # Imported here: matplotlib loads only for the commands that draw.
-    from wommon.web import charts
+    from wommon.charts import draw as charts
 
     env = Environment(
         loader=PackageLoader("wommon.web", "templates"),

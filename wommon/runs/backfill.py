@@ -22,16 +22,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from wommon.analyze.brands import BrandMatcher
-from wommon.analyze.pipeline import Analyzer, analyze_pending
+from wommon.analyze.step import Analyzer, analyze_pending
 from wommon.clock import Clock, SimulatedClock
 from wommon.collect.entry import Entry, ParsedFeed, canonical_url
 from wommon.collect.guard import AddressPolicy
 from wommon.collect.history import read_history, read_opml
 from wommon.collect.http import FetchLimits, fetch, new_session
+from wommon.collect.insert import domain, insert_entries
 from wommon.collect.paging import pages
 from wommon.collect.parsers import parse
 from wommon.collect.sources import sync_sources
-from wommon.collect.store import domain, insert_entries
 from wommon.config import Settings
 from wommon.detect.detector import detect_pending, recount_baselines
 from wommon.errors import ConfigError, FetchError, ParseError

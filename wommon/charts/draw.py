@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 
-from wommon.web.figures import BrandSeries, IncidentSeries, MarkerKind
+from wommon.charts.figures import BrandSeries, IncidentSeries, MarkerKind
 
 _LOCK = threading.Lock()
 # Fixed ids inside the SVG: the same figures give the same bytes.

@@ -29,11 +29,11 @@ from wommon import defaults, logs
 from wommon.alert.socketmode import ButtonListener
 from wommon.config import Settings, web_token
 from wommon.errors import WommonError
-from wommon.health import HealthServer
-from wommon.jobs import JobBook, describe_error, job_problems, to_json
-from wommon.notify import SystemdNotifier, watchdog_interval
-from wommon.pipeline import Pipeline
-from wommon.status import snapshot
+from wommon.service.app import Pipeline
+from wommon.service.health import HealthServer
+from wommon.service.jobs import JobBook, describe_error, job_problems, to_json
+from wommon.service.status import snapshot
+from wommon.service.systemd import SystemdNotifier, watchdog_interval
 from wommon.store.db import redact
 from wommon.wording import plural
 

@@ -84,9 +84,9 @@ def backfill(
     """
     import json
 
-    from wommon.backfill import backfill as run_backfill
     from wommon.cli.progress import BackfillProgress
     from wommon.collect.history import UnknownFormat, parse_mapping
+    from wommon.runs.backfill import backfill as run_backfill
 
     settings = load_settings(config_path)
     try:
@@ -115,7 +115,7 @@ def backfill(
             mapping=columns,
         )
         if alert and report.would_alert:
-            from wommon.pipeline import Pipeline
+            from wommon.service.app import Pipeline
 
             pipeline = Pipeline(settings, SystemClock(), engine=engine)
             try:

@@ -29,8 +29,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from wommon import defaults
+from wommon.config.tomlpos import describe
 from wommon.errors import ConfigError
-from wommon.tomlpos import describe
 
 SLACK_TOKEN_ENV = "SLACK_BOT_TOKEN"
 SLACK_API_URL_ENV = "WOMMON_SLACK_API_URL"

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from wommon.config import Settings
 from wommon.errors import StorageError
-from wommon.status import source_state
+from wommon.service.status import source_state
 from wommon.store.db import current_revision, damaged, make_engine, redact, require_schema
 from wommon.store.models import Incident, Mention, Outbox, Source
 

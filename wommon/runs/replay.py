@@ -26,14 +26,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from wommon.analyze.brands import BrandMatcher
-from wommon.analyze.pipeline import Analyzer, analyze_pending
-from wommon.anchors import huginn_peaks, spike_alerts
+from wommon.analyze.step import Analyzer, analyze_pending
 from wommon.collect.entry import Entry, fingerprint
-from wommon.collect.store import insert_entries
+from wommon.collect.insert import insert_entries
 from wommon.config import BrandSettings, DetectSettings
 from wommon.detect.detector import detect_pending
 from wommon.detect.spread import SpreadState, outlook
 from wommon.errors import ConfigError
+from wommon.runs.anchors import huginn_peaks, spike_alerts
 from wommon.store.db import make_engine, redact, transaction, upgrade
 from wommon.store.models import Incident, Mention, Outbox, Source
 from wommon.wording import plural

@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from wommon.errors import ConfigError
-from wommon.metrics import Metrics
-from wommon.status import Snapshot
+from wommon.service.metrics import Metrics
+from wommon.service.status import Snapshot
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from wommon.alert.slack import SlackNotifier
 from wommon.alert.socketmode import ButtonListener
 from wommon.alert.webhook import WebhookNotifier
 from wommon.analyze.brands import BrandMatcher
-from wommon.analyze.pipeline import Analyzer, analyze_pending
+from wommon.analyze.step import Analyzer, analyze_pending
 from wommon.clock import Clock
 from wommon.collect.claims import release_owned
 from wommon.collect.guard import AddressPolicy
@@ -44,7 +44,7 @@ from wommon.collect.sources import sync_sources
 from wommon.config import Settings, SlackTarget, slack_target
 from wommon.detect.detector import DetectReport, detect_pending
 from wommon.errors import ConfigError, StorageError
-from wommon.metrics import Metrics
+from wommon.service.metrics import Metrics
 from wommon.store import heartbeat
 from wommon.store.db import check_integrity, make_engine, redact, transaction, upgrade
 from wommon.store.models import Outbox, Source

@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, disable_cre
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from wommon.status import Snapshot
+from wommon.service.status import Snapshot
 
 
 class _SnapshotCollector(Collector):

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from wommon.jobs import JobRecord, from_json
+from wommon.service.jobs import JobRecord, from_json
 from wommon.store import heartbeat
 from wommon.store.db import redact
 from wommon.store.models import Incident, Mention, Outbox, Source
