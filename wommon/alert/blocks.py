@@ -44,6 +44,13 @@ def fallback(text: str) -> str:
     return clip(escape(text), FALLBACK_CHARS)
 
 
+def incident_page(public_url: str | None, incident_id: int | None) -> str | None:
+    """Where people open an incident in the web UI, for the "View in wommon" link."""
+    if not public_url or incident_id is None:
+        return None
+    return f"{public_url.rstrip('/')}/incidents/{incident_id}"
+
+
 def _section(markdown: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": clip(markdown, SECTION_CHARS)}}
 

@@ -20,12 +20,18 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from wommon.alert.blocks import clip, digest_messages, fallback, incident_blocks, thread_text
+from wommon.alert.blocks import (
+    clip,
+    digest_messages,
+    fallback,
+    incident_blocks,
+    incident_page,
+    thread_text,
+)
 from wommon.alert.chart import escalation_png
 from wommon.alert.notifier import Alert, Receipt
 from wommon.alert.render import headline
 from wommon.errors import DeliveryError
-from wommon.web.links import incident_page
 
 log = logging.getLogger(__name__)
 

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from slack_sdk.webhook import WebhookClient
 
-from wommon.alert.blocks import digest_messages, fallback, incident_blocks, thread_text
+from wommon.alert.blocks import (
+    digest_messages,
+    fallback,
+    incident_blocks,
+    incident_page,
+    thread_text,
+)
 from wommon.alert.notifier import Alert, Receipt
 from wommon.alert.render import headline
 from wommon.alert.slack import retry_after, safe
 from wommon.config import SLACK_WEBHOOK_ENV
 from wommon.errors import DeliveryError
-from wommon.web.links import incident_page
 
 # What Slack's webhook answers mean (api.slack.com/messaging/webhooks#handling_errors).
 PERMANENT = {

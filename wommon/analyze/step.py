@@ -6,6 +6,7 @@ around it, marking each mention analysed in the same transaction as its verdict.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from wommon.analyze.language import SCORED, detect_language
 from wommon.analyze.lexicon import spanish_score
 from wommon.analyze.model import polarity
 from wommon.analyze.sentiment import SentimentScorer, split_sentences
+from wommon.config import BrandSettings, DetectSettings
 from wommon.store.db import transaction
 from wommon.store.models import Mention, Source
 
@@ -38,6 +40,17 @@ class Analysis:
     # negative, neutral or positive: the sentiment as a class, for 3-class evaluation.
     tone: str | None = None
 
+    def columns(self) -> dict[str, object]:
+        """The Mention columns this verdict sets (the step and a re-score write these)."""
+        return {
+            "brand": self.brand,
+            "language": self.language,
+            "complaint": self.complaint,
+            "aspect": self.aspect,
+            "sentiment": self.sentiment,
+            "negative": self.negative,
+        }
+
 
 COMPLAINT_THRESHOLD = 0.5
 # VADER's own neutral band.
@@ -54,6 +67,11 @@ class Analyzer:
         self._matcher = matcher
         self._scorer = SentimentScorer()
         self._clearly_negative = clearly_negative
+
+    @classmethod
+    def for_brands(cls, brands: Sequence[BrandSettings], detect: DetectSettings) -> Analyzer:
+        """The analyzer every run mode uses: these brands, detection's negative cut-off."""
+        return cls(BrandMatcher(tuple(brands)), detect.negative_sentiment)
 
     def analyze_text(
         self,
@@ -157,18 +175,7 @@ def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: in
         verdicts = []
         for mention_id, title, text, source_brand in rows:
             result = analyzer.analyze_text(title, text, source_brand)
-            verdicts.append(
-                {
-                    "id": mention_id,
-                    "brand": result.brand,
-                    "language": result.language,
-                    "complaint": result.complaint,
-                    "aspect": result.aspect,
-                    "sentiment": result.sentiment,
-                    "negative": result.negative,
-                    "analyzed_at": now,
-                }
-            )
+            verdicts.append({"id": mention_id, **result.columns(), "analyzed_at": now})
         if verdicts:
             session.execute(update(Mention), verdicts)
         return len(rows)

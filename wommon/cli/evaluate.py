@@ -65,10 +65,9 @@ def evaluate(
         columns = ", ".join(repr(c) for c in rows[0])
         option = "--text-col" if missing[0] == text_col else "--label-col"
         fail(f"{path}: no column {missing[0]!r}; the columns are {columns} (choose with {option})")
-    from wommon.analyze.brands import BrandMatcher
     from wommon.analyze.step import Analyzer
 
-    analyzer = Analyzer(BrandMatcher(()), DetectSettings().negative_sentiment)
+    analyzer = Analyzer.for_brands((), DetectSettings())
     results = [analyzer.analyze_text("", r[text_col], require_brand=False) for r in rows]
     scores: Scores
     if task == "sentiment3":

@@ -102,10 +102,9 @@ def inspect(target: str, kind: str | None, allow: tuple[str, ...], config_path: 
 
 
 def _analyzer(settings: config_mod.Settings) -> Analyzer:
-    from wommon.analyze.brands import BrandMatcher
     from wommon.analyze.step import Analyzer
 
-    return Analyzer(BrandMatcher(settings.brands), settings.detect.negative_sentiment)
+    return Analyzer.for_brands(settings.brands, settings.detect)
 
 
 def _list_feeds(page: str, feeds: list[tuple[str, str, str]]) -> None:

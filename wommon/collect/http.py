@@ -19,6 +19,7 @@ import requests
 
 from wommon import __version__, defaults
 from wommon.collect.guard import AddressPolicy, BlockedAddressError, cut, guarded_adapter, watch
+from wommon.config import CollectSettings
 from wommon.errors import FetchError
 
 _CHUNK = 64 * 1024
@@ -36,6 +37,18 @@ class FetchLimits:
     user_agent: str = defaults.USER_AGENT
     policy: AddressPolicy = field(default_factory=AddressPolicy)
     pool_size: int = defaults.FETCH_WORKERS
+
+    @classmethod
+    def from_settings(cls, c: CollectSettings) -> FetchLimits:
+        """The limits `[collect]` sets: the daemon and backfill fetch alike."""
+        return cls(
+            timeout_seconds=c.timeout_seconds,
+            max_bytes=c.max_bytes,
+            max_redirects=c.max_redirects,
+            user_agent=c.user_agent,
+            policy=AddressPolicy.from_strings(c.allow_networks),
+            pool_size=c.workers,
+        )
 
 
 @dataclass(frozen=True)

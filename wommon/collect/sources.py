@@ -14,6 +14,28 @@ from wommon.store.models import Source
 REMOVED = "removed from the config"
 
 
+def history_source(
+    session: Session, name: str, kind: str, url: str, reason: str, now: datetime
+) -> Source:
+    """The source that history from a file, an OPML feed or a replay is stored under:
+    found by name, or made never to be polled (disabled, with `reason`)."""
+    src = session.exec(select(Source).where(Source.name == name)).first()
+    if src is None:
+        src = Source(
+            name=name,
+            kind=kind,
+            url=url,
+            config_url=url,
+            interval_seconds=86400,
+            next_due_at=now,
+            enabled=False,
+            disabled_reason=reason,
+        )
+        session.add(src)
+        session.flush()
+    return src
+
+
 def sync_sources(session: Session, configured: Iterable[SourceSettings], now: datetime) -> None:
     """Add new sources, update changed ones, disable removed ones (their history stays).
 

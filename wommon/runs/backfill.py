@@ -21,17 +21,15 @@ from sqlalchemy import delete, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from wommon.analyze.brands import BrandMatcher
 from wommon.analyze.step import Analyzer, analyze_pending
 from wommon.clock import Clock, SimulatedClock
 from wommon.collect.entry import Entry, ParsedFeed, canonical_url
-from wommon.collect.guard import AddressPolicy
 from wommon.collect.history import read_history, read_opml
 from wommon.collect.http import FetchLimits, fetch, new_session
 from wommon.collect.insert import domain, insert_entries
 from wommon.collect.paging import pages
 from wommon.collect.parsers import parse
-from wommon.collect.sources import sync_sources
+from wommon.collect.sources import history_source, sync_sources
 from wommon.config import Settings
 from wommon.detect.detector import detect_pending, recount_baselines
 from wommon.errors import ConfigError, FetchError, ParseError
@@ -153,7 +151,7 @@ def backfill(
         _page_feeds(engine, settings, feeds, since, until, now, dry_run, max_pages, shown, report)
     if dry_run:
         return report
-    analyzer = Analyzer(BrandMatcher(settings.brands), settings.detect.negative_sentiment)
+    analyzer = Analyzer.for_brands(settings.brands, settings.detect)
     while analyze_pending(engine, analyzer, now):
         pass
     if rescore:
@@ -239,20 +237,8 @@ def _opml_feeds(
                 feeds.append((known.id or 0, watched, known.url, known.kind))
                 continue
             name = f"opml:{title}"[:200]
-            src = session.exec(select(Source).where(Source.name == name)).first()
-            if src is None:
-                src = Source(
-                    name=name,
-                    kind="rss",
-                    url=url,
-                    config_url=url,
-                    interval_seconds=86400,
-                    next_due_at=now,
-                    enabled=False,
-                    disabled_reason="history feed from an OPML list (add it to the config)",
-                )
-                session.add(src)
-                session.flush()
+            reason = "history feed from an OPML list (add it to the config)"
+            src = history_source(session, name, "rss", url, reason, now)
             feeds.append((src.id or 0, name, url, "rss"))
             report.suggested.append(f'[[sources]]\nname = "{title}"\nkind = "rss"\nurl = "{url}"')
     return feeds
@@ -270,14 +256,7 @@ def _page_feeds(
     shown: Progress,
     report: BackfillReport,
 ) -> None:
-    c = settings.collect
-    limits = FetchLimits(
-        timeout_seconds=c.timeout_seconds,
-        max_bytes=c.max_bytes,
-        max_redirects=c.max_redirects,
-        user_agent=c.user_agent,
-        policy=AddressPolicy.from_strings(c.allow_networks),
-    )
+    limits = FetchLimits.from_settings(settings.collect)
     with new_session(limits) as http:
         for source_id, name, url, kind in feeds:
 
@@ -373,23 +352,10 @@ def _inside(moment: datetime | None, since: datetime | None, until: datetime) ->
 
 def _file_source(session: Session, path: Path, now: datetime) -> Source:
     """History files are sources of their own, never polled."""
-    name = f"file:{path.name}"
-    src = session.exec(select(Source).where(Source.name == name)).first()
-    if src is None:
-        uri = path.resolve().as_uri()
-        src = Source(
-            name=name,
-            kind="file",
-            url=uri,
-            config_url=uri,
-            interval_seconds=86400,
-            next_due_at=now,
-            enabled=False,
-            disabled_reason="history file (wommon backfill)",
-        )
-        session.add(src)
-        session.flush()
-    return src
+    uri = path.resolve().as_uri()
+    return history_source(
+        session, f"file:{path.name}", "file", uri, "history file (wommon backfill)", now
+    )
 
 
 def _first_pending(engine: Engine) -> datetime | None:
@@ -419,9 +385,8 @@ def _rescore(
         ).all()
         for mention, source_brand in rows:
             result = analyzer.analyze_text(mention.title, mention.text, source_brand)
-            mention.brand, mention.language = result.brand, result.language
-            mention.complaint, mention.aspect = result.complaint, result.aspect
-            mention.sentiment, mention.negative = result.sentiment, result.negative
+            for column, value in result.columns().items():
+                setattr(mention, column, value)
             mention.analyzed_at = now
             session.add(mention)
         stale = select(Incident.id).where(

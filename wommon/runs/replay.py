@@ -25,10 +25,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from wommon.analyze.brands import BrandMatcher
 from wommon.analyze.step import Analyzer, analyze_pending
 from wommon.collect.entry import Entry, fingerprint
 from wommon.collect.insert import insert_entries
+from wommon.collect.sources import history_source
 from wommon.config import BrandSettings, DetectSettings
 from wommon.detect.detector import detect_pending
 from wommon.detect.spread import SpreadState, outlook
@@ -293,7 +293,7 @@ def _run(
     progress: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, datetime], dict[str, float], _Hourly, int]:
     by_story = {c.story: c for c in cascades}
-    analyzer = Analyzer(BrandMatcher((BRAND,)), cfg.negative_sentiment)
+    analyzer = Analyzer.for_brands((BRAND,), cfg)
     hourly = _Hourly()
     probes = sorted(
         (datetime.fromtimestamp(c.shares[0], UTC) + FORECAST_AFTER, c.story)
@@ -302,18 +302,8 @@ def _run(
     )
     forecasts: dict[str, float] = {}
     with transaction(engine) as session:
-        source = Source(
-            name="replay",
-            kind="file",
-            url="file:///replay",
-            config_url="file:///replay",
-            interval_seconds=86400,
-            next_due_at=datetime.fromtimestamp(0, UTC),
-            enabled=False,
-            disabled_reason="replay",
-        )
-        session.add(source)
-        session.flush()
+        epoch = datetime.fromtimestamp(0, UTC)
+        source = history_source(session, "replay", "file", "file:///replay", "replay", epoch)
         source_id = source.id or 0
     number = 0
     count = 0

@@ -31,11 +31,9 @@ from wommon.alert.pacer import Pacer, Pacing, SharedPacer
 from wommon.alert.slack import SlackNotifier
 from wommon.alert.socketmode import ButtonListener
 from wommon.alert.webhook import WebhookNotifier
-from wommon.analyze.brands import BrandMatcher
 from wommon.analyze.step import Analyzer, analyze_pending
 from wommon.clock import Clock
 from wommon.collect.claims import release_owned
-from wommon.collect.guard import AddressPolicy
 from wommon.collect.http import FetchLimits, new_session
 from wommon.collect.parsers import ParserPool, default_processes
 from wommon.collect.parsers.xmlfeed import expat_warning
@@ -145,17 +143,9 @@ class Pipeline:
 
     def _configure(self, settings: Settings) -> None:
         """Everything derived from the settings; replaced whole on reload."""
-        c = settings.collect
-        self._limits = FetchLimits(
-            timeout_seconds=c.timeout_seconds,
-            max_bytes=c.max_bytes,
-            max_redirects=c.max_redirects,
-            user_agent=c.user_agent,
-            policy=AddressPolicy.from_strings(c.allow_networks),
-            pool_size=c.workers,
-        )
+        self._limits = FetchLimits.from_settings(settings.collect)
         self._http = new_session(self._limits)
-        self._analyzer = Analyzer(BrandMatcher(settings.brands), settings.detect.negative_sentiment)
+        self._analyzer = Analyzer.for_brands(settings.brands, settings.detect)
         target = slack_target(settings)
         self.notifier = self._fixed_notifier or default_notifier(settings, target)
         self.routing = Routing(

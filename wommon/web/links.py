@@ -24,10 +24,3 @@ def slack_thread(workspace: str | None, channel: str | None, ts: str | None) -> 
     if not (workspace and channel and ts):
         return None
     return f"{workspace}/archives/{quote(channel)}/p{quote(ts.replace('.', ''))}"
-
-
-def incident_page(public_url: str | None, incident_id: int | None) -> str | None:
-    """Where people open an incident in the web UI, for links sent elsewhere (Slack)."""
-    if not public_url or incident_id is None:
-        return None
-    return f"{public_url.rstrip('/')}/incidents/{incident_id}"
