@@ -12,8 +12,9 @@ from wommon.analyze import embed
 from wommon.config import DetectSettings
 from wommon.detect.cluster import Story, StoryIndex, key_terms, terms
 from wommon.detect.detector import detect_pending
-from wommon.detect.incidents import IncidentFigures, Notify, State, decide
+from wommon.detect.incidents import IncidentFigures, decide
 from wommon.store.db import transaction
+from wommon.store.enums import Kind, State
 from wommon.store.models import BrandHour, Incident, Mention, Outbox
 
 CFG = DetectSettings()
@@ -42,7 +43,7 @@ def test_decide_opens_only_when_likely_viral_and_told_by_enough_sites() -> None:
     opened = decide(fig(**likely, sources=2), START, CFG)
     assert (opened.state, opened.notify, opened.severity) == (
         State.ALERTING,
-        Notify.OPEN,
+        Kind.OPEN,
         "medium",
     )
 
@@ -53,15 +54,15 @@ def test_decide_escalates_updates_cools_and_resolves() -> None:
     )
     assert decide(fig(State.ALERTING, **alerting), START, CFG).notify is None
     grown = decide(fig(State.ALERTING, **{**alerting, "mentions": 7}), START, CFG)
-    assert grown.notify == Notify.UPDATE
+    assert grown.notify == Kind.UPDATE
     worse = decide(fig(State.ALERTING, **{**alerting, "p_viral": 0.95}), START, CFG)
-    assert (worse.notify, worse.severity) == (Notify.ESCALATE, "high")
+    assert (worse.notify, worse.severity) == (Kind.ESCALATE, "high")
     later = START + timedelta(hours=CFG.cooldown_hours)
     assert decide(fig(State.ALERTING, **alerting), later, CFG).state == State.COOLING
     assert decide(fig(State.COOLING, **alerting), later, CFG).state == State.COOLING
     much_later = START + timedelta(hours=2 * CFG.cooldown_hours)
     resolved = decide(fig(State.COOLING, **alerting), much_later, CFG)
-    assert (resolved.state, resolved.notify) == (State.RESOLVED, Notify.RESOLVE)
+    assert (resolved.state, resolved.notify) == (State.RESOLVED, Kind.RESOLVE)
     assert decide(fig(State.WATCHING), much_later, CFG).notify is None
     assert decide(fig(State.WATCHING), much_later, CFG).state == State.RESOLVED
 
@@ -72,12 +73,12 @@ def test_decide_cooling_incident_flares_up_in_its_thread() -> None:
         START + timedelta(hours=1),
         CFG,
     )
-    assert d.state == State.ALERTING and d.notify == Notify.UPDATE
+    assert d.state == State.ALERTING and d.notify == Kind.UPDATE
 
 
 def test_decide_reopens_a_story_that_alerted_before() -> None:
     back = fig(mentions=12, sources=4, p_viral=0.7, alerted_mentions=8, alerted_severity="medium")
-    assert decide(back, START, CFG).notify == Notify.REOPEN
+    assert decide(back, START, CFG).notify == Kind.REOPEN
 
 
 def test_decide_snoozed_incident_keeps_quiet_but_still_resolves() -> None:
@@ -85,7 +86,7 @@ def test_decide_snoozed_incident_keeps_quiet_but_still_resolves() -> None:
     assert decide(fig(**snoozed), START, CFG).notify is None
     alerting = dict(snoozed, alerted_mentions=5, alerted_severity="medium")
     much_later = START + timedelta(hours=2 * CFG.cooldown_hours)
-    assert decide(fig(State.ALERTING, **alerting), much_later, CFG).notify == Notify.RESOLVE
+    assert decide(fig(State.ALERTING, **alerting), much_later, CFG).notify == Kind.RESOLVE
 
 
 def _no_meaning() -> embed.Vector:
@@ -262,7 +263,7 @@ def test_brand_hours_are_recounted_not_added_twice(engine: Engine) -> None:
 def test_a_big_story_updates_its_thread_by_quarters_not_every_few_mentions() -> None:
     big = dict(sources=40, p_viral=1.0, alerted_mentions=100, alerted_severity="high")
     assert decide(fig(State.ALERTING, mentions=110, **big), START, CFG).notify is None
-    assert decide(fig(State.ALERTING, mentions=125, **big), START, CFG).notify == Notify.UPDATE
+    assert decide(fig(State.ALERTING, mentions=125, **big), START, CFG).notify == Kind.UPDATE
 
 
 def test_the_headline_is_the_most_representative_negative_mention(engine: Engine) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from wommon.alert import render
+from wommon.store.enums import Kind, State
 from wommon.wording import plural
 
 MAX_BLOCKS = 50
@@ -66,9 +67,9 @@ def incident_blocks(
 ) -> list[Block]:
     """The incident's root message, as it should read now; `page` is the incident's page
     in the web UI, linked as "View in wommon"."""
-    resolved = kind == "resolve" or payload.get("state") in ("resolved", "dismissed")
+    resolved = kind == Kind.RESOLVE or payload.get("state") in (State.RESOLVED, State.DISMISSED)
     icon = ":white_check_mark:" if resolved else ICONS.get(payload.get("severity", ""), "")
-    title = render.headline(payload, "open" if kind in ("update", "action") else kind)
+    title = render.headline(payload, Kind.OPEN if kind in (Kind.UPDATE, Kind.ACTION) else kind)
     fields = [
         f"*Brand*\n{escape(payload['brand'])}",
         f"*Aspect*\n{escape(payload.get('aspect') or 'not classified')}",
@@ -125,10 +126,10 @@ def incident_blocks(
 
 def thread_text(payload: dict[str, Any], kind: str) -> str:
     """The short note posted in the incident's thread."""
-    if kind == "action":
+    if kind == Kind.ACTION:
         return clip(escape(render.handled(payload) or "Updated"), FALLBACK_CHARS)
     lines = [f"*{render.TITLES.get(kind, 'Update')}*: {escape(render.facts(payload))}"]
-    if kind in ("update", "escalate", "reopen"):
+    if kind in (Kind.UPDATE, Kind.ESCALATE, Kind.REOPEN):
         lines.append(escape(render.growth(payload)))
         lines.append(escape(f"Forecast: {render.forecast(payload)}"))
         for ex in render.excerpts(payload)[:1]:

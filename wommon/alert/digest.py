@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from wommon.detect.incidents import OPEN_STATES
+from wommon.store.enums import OPEN_STATES, State, Status
 from wommon.store.models import Incident, Outbox
 from wommon.store.outbox import enqueue
 from wommon.wording import plural
@@ -38,7 +38,7 @@ def fill(session: Session, payload: dict[str, Any]) -> dict[str, Any]:
         held = session.exec(
             select(Outbox.payload).where(
                 Outbox.kind == "open",
-                col(Outbox.status).in_(("pending", "sending")),
+                col(Outbox.status).in_((Status.PENDING, Status.SENDING)),
                 col(Outbox.id) != payload.get("row_id"),
             )
         ).all()
@@ -51,7 +51,7 @@ def fill(session: Session, payload: dict[str, Any]) -> dict[str, Any]:
             .order_by(col(Incident.mentions).desc())
             .limit(MAX_ITEMS)
         ).all()
-        items = [_item(i) for i in incidents if i.state != "watching"]
+        items = [_item(i) for i in incidents if i.state != State.WATCHING]
         title = f"Daily digest: {plural(len(items), 'incident')} still open"
     return {**payload, "title": title, "incidents": items}
 

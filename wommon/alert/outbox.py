@@ -28,10 +28,11 @@ from wommon.alert.routing import channel_for, held_until
 from wommon.config import SlackSettings
 from wommon.errors import DeliveryError
 from wommon.store.db import transaction
+from wommon.store.enums import Status
 from wommon.store.models import Incident, Outbox
 
 log = logging.getLogger(__name__)
-UNSENT = ("pending", "sending")
+UNSENT = (Status.PENDING, Status.SENDING)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def claim(
         .where(col(Outbox.status).in_(UNSENT))
         .group_by(col(Outbox.incident_id))
     )
-    lease_free = or_(col(Outbox.status) == "pending", col(Outbox.lease_until) < now)
+    lease_free = or_(col(Outbox.status) == Status.PENDING, col(Outbox.lease_until) < now)
     with transaction(engine) as session:
         rows = session.exec(
             select(Outbox)
@@ -98,7 +99,7 @@ def claim(
             payload = json.loads(row.payload)
             if row.kind == "digest":
                 payload = digest.fill(session, {**payload, "row_id": row.id})
-            row.status = "sending"
+            row.status = Status.SENDING
             row.claims += 1
             row.lease_owner = owner
             row.lease_until = now + timedelta(seconds=defaults.DELIVERY_LEASE_SECONDS)
@@ -223,7 +224,7 @@ def _mine(session: Session, row_id: int, owner: str) -> Outbox | None:
     here, so a deliverer that lost its lease changes nothing."""
     return session.exec(
         select(Outbox)
-        .where(Outbox.id == row_id, Outbox.status == "sending", Outbox.lease_owner == owner)
+        .where(Outbox.id == row_id, Outbox.status == Status.SENDING, Outbox.lease_owner == owner)
         .with_for_update()
     ).first()
 
@@ -235,7 +236,7 @@ def _renew(engine: Engine, row_id: int, owner: str, now: datetime) -> bool:
             update(Outbox)
             .where(
                 col(Outbox.id) == row_id,
-                col(Outbox.status) == "sending",
+                col(Outbox.status) == Status.SENDING,
                 col(Outbox.lease_owner) == owner,
                 col(Outbox.lease_until) > now,
             )
@@ -250,7 +251,7 @@ def _put_back(engine: Engine, row_id: int, at: datetime, owner: str) -> None:
     with transaction(engine) as session:
         row = _mine(session, row_id, owner)
         if row is not None:
-            row.status = "pending"
+            row.status = Status.PENDING
             row.claims = max(row.claims - 1, 0)
             row.next_attempt_at = at
             row.lease_owner = row.lease_until = None
@@ -295,10 +296,10 @@ def _record_failure(
         if not exc.maybe_delivered:
             row.claims = max(row.claims - 1, 0)
         if exc.permanent:
-            row.status = "failed"
+            row.status = Status.FAILED
             row.failed_target = target or None
         else:
-            row.status = "pending"
+            row.status = Status.PENDING
             row.next_attempt_at = now + retry_delay(row.attempts, exc.retry_after)
         session.add(row)
 
@@ -308,7 +309,7 @@ def _record_sent(engine: Engine, row_id: int, receipt: Receipt, now: datetime, o
         row = _mine(session, row_id, owner)
         if row is None:
             return
-        row.status = "sent"
+        row.status = Status.SENT
         row.attempts += 1
         row.sent_at = now
         row.channel, row.slack_ts = receipt.channel, receipt.ts
@@ -330,7 +331,7 @@ def retry_failed(
     """Put failed alerts back in the queue, due now: one (`row_id`), every failed one, or
     (`changed_from`) those that failed under another delivery setup than this one: the
     token, webhook, channel or routes that made them fail have changed. Returns the ids."""
-    query = select(Outbox).where(Outbox.status == "failed")
+    query = select(Outbox).where(Outbox.status == Status.FAILED)
     if row_id is not None:
         query = query.where(Outbox.id == row_id)
     if changed_from is not None:
@@ -340,7 +341,7 @@ def retry_failed(
     with transaction(engine) as session:
         rows = session.exec(query).all()
         for row in rows:
-            row.status = "pending"
+            row.status = Status.PENDING
             row.next_attempt_at = now
             row.failed_target = None
             row.unverified_sends = 0
@@ -355,10 +356,10 @@ def release(engine: Engine, owner: str) -> int:
     reached Slack, and will be looked up before being sent again."""
     with transaction(engine) as session:
         rows = session.exec(
-            select(Outbox).where(Outbox.status == "sending", Outbox.lease_owner == owner)
+            select(Outbox).where(Outbox.status == Status.SENDING, Outbox.lease_owner == owner)
         ).all()
         for row in rows:
-            row.status = "pending"
+            row.status = Status.PENDING
             row.lease_owner = row.lease_until = None
             session.add(row)
         return len(rows)

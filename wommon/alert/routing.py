@@ -10,7 +10,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from wommon.config import SEVERITIES, SlackSettings
+from wommon.config import SlackSettings
+from wommon.store.enums import SEVERITIES, Kind
 
 
 def rank(severity: str | None) -> int:
@@ -60,6 +61,6 @@ def held_until(
 ) -> datetime | None:
     """Quiet hours hold new, non-urgent incidents until morning; alerts at or above
     `quiet_min_severity`, and updates to incidents already announced, go out at once."""
-    if kind != "open" or rank(payload.get("severity")) >= rank(slack.quiet_min_severity):
+    if kind != Kind.OPEN or rank(payload.get("severity")) >= rank(slack.quiet_min_severity):
         return None
     return quiet_until(now, slack)

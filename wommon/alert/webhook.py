@@ -22,6 +22,7 @@ from wommon.alert.render import headline
 from wommon.alert.slack import retry_after, safe
 from wommon.config import SLACK_WEBHOOK_ENV
 from wommon.errors import DeliveryError
+from wommon.store.enums import Kind
 
 # What Slack's webhook answers mean (api.slack.com/messaging/webhooks#handling_errors).
 PERMANENT = {
@@ -48,10 +49,10 @@ class WebhookNotifier:
         self.public_url = public_url
 
     def send(self, alert: Alert) -> Receipt:
-        if alert.kind == "digest":
+        if alert.kind == Kind.DIGEST:
             for blocks in digest_messages(alert.payload):
                 self._post(fallback(alert.payload["title"]), blocks)
-        elif alert.kind == "open":
+        elif alert.kind == Kind.OPEN:
             self._post(
                 fallback(headline(alert.payload, alert.kind)),
                 incident_blocks(

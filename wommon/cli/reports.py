@@ -17,6 +17,7 @@ from wommon.cli import config_argument, fail, load_settings, main, slack_target,
 from wommon.clock import SystemClock
 from wommon.clock import since as parse_since
 from wommon.errors import WommonError
+from wommon.store.enums import State
 from wommon.wording import plural
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
-_STATES = ("watching", "alerting", "cooling", "resolved", "dismissed")
+_STATES = tuple(s.value for s in State)
 
 
 @main.command()

@@ -182,7 +182,6 @@ class DetectSettings(_Section):
 
 
 Severity = Literal["low", "medium", "high"]
-SEVERITIES: tuple[str, ...] = ("low", "medium", "high")
 _CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 

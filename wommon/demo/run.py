@@ -28,6 +28,7 @@ from wommon.config import (
 from wommon.demo.feedserver import FeedPost, FeedServer, FeedSpec
 from wommon.errors import ConfigError
 from wommon.service.app import Pipeline, default_notifier
+from wommon.store.enums import Status
 from wommon.store.models import Incident, Mention, Outbox
 from wommon.wording import plural
 
@@ -160,5 +161,5 @@ def _summary(pipeline: Pipeline) -> DemoSummary:
             (i.brand, i.label, i.mentions, i.sources)
             for i in session.exec(select(Incident).order_by(col(Incident.id)))
         ]
-        sent = session.exec(select(func.count()).where(Outbox.status == "sent")).one()
+        sent = session.exec(select(func.count()).where(Outbox.status == Status.SENT)).one()
     return DemoSummary(mentions, negative, incidents, sent)

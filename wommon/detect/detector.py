@@ -24,19 +24,13 @@ from wommon.config import BrandSettings, DetectSettings
 from wommon.defaults import BASELINE_WEEKS
 from wommon.detect.baseline import Surprise, expected_rate, hour_of, surprise
 from wommon.detect.cluster import Story, StoryIndex, key_terms, running_mean, terms
-from wommon.detect.incidents import (
-    GROUPING_STATES,
-    OPEN_STATES,
-    Decision,
-    IncidentFigures,
-    State,
-    decide,
-)
+from wommon.detect.incidents import Decision, IncidentFigures, decide
 from wommon.detect.lookups import Lookups
 from wommon.detect.payload import incident_payload
 from wommon.detect.spread import SpreadState, observe, outlook
 from wommon.detect.voices import novelty
 from wommon.store.db import transaction
+from wommon.store.enums import GROUPING_STATES, OPEN_STATES, Kind, State, Status
 from wommon.store.locks import try_xact_lock
 from wommon.store.models import BrandHour, Incident, Mention, Source
 from wommon.store.outbox import enqueue
@@ -187,7 +181,7 @@ def _detect_brand(
         touched[incident.id or 0] = incident
     spreads.save()
     surprises = _recount(session, hours, now)
-    status = "suppressed" if historical and not alert else "pending"
+    status = Status.SUPPRESSED if historical and not alert else Status.PENDING
     queued = 0
     for incident in grouping.values():
         if incident.state not in OPEN_STATES:
@@ -518,9 +512,9 @@ def _review(
     queued = 0
     if decision.notify is not None:
         _refresh_aspect(session, incident)
-        if decision.notify.value in ("open", "escalate", "reopen"):
+        if decision.notify in (Kind.OPEN, Kind.ESCALATE, Kind.REOPEN):
             _refresh_label(session, incident)
-        if decision.notify.value != "resolve":
+        if decision.notify != Kind.RESOLVE:
             incident.alerted_mentions = incident.mentions
             incident.alerted_severity = decision.severity
         queued = int(
@@ -544,6 +538,6 @@ def _key(incident: Incident, decision: Decision) -> str:
     """One outbox key per thing worth saying: a second open or resolve of one incident
     (after a re-open) has a key of its own, a repeat of the same decision does not."""
     kind = decision.notify.value if decision.notify else "none"
-    if kind in ("update", "escalate", "reopen", "resolve"):
+    if kind in (Kind.UPDATE, Kind.ESCALATE, Kind.REOPEN, Kind.RESOLVE):
         return f"incident-{incident.id}-{kind}-{incident.mentions}"
     return f"incident-{incident.id}-{kind}"

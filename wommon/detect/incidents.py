@@ -14,34 +14,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from wommon import defaults
 from wommon.config import DetectSettings
+from wommon.store.enums import SEVERITIES, Kind, Severity, State
 
-
-class State(StrEnum):
-    WATCHING = "watching"
-    ALERTING = "alerting"
-    COOLING = "cooling"
-    RESOLVED = "resolved"
-    DISMISSED = "dismissed"
-
-
-OPEN_STATES = (State.WATCHING, State.ALERTING, State.COOLING)
-# Dismissed incidents still gather their story's mentions, so it never alerts again.
-GROUPING_STATES = (*OPEN_STATES, State.DISMISSED)
-
-
-class Notify(StrEnum):
-    OPEN = "open"
-    UPDATE = "update"
-    ESCALATE = "escalate"
-    REOPEN = "reopen"
-    RESOLVE = "resolve"
-
-
-SEVERITIES = ("low", "medium", "high")
 # A big story is worth an update when it grew by a quarter, not every few mentions: a
 # thread of a thousand "+3" updates is noise.
 UPDATE_GROWTH = 0.25
@@ -68,7 +45,7 @@ class IncidentFigures:
 class Decision:
     state: State
     severity: str
-    notify: Notify | None = None
+    notify: Kind | None = None
 
 
 def severity(fig: IncidentFigures, cfg: DetectSettings) -> str:
@@ -80,17 +57,17 @@ def severity(fig: IncidentFigures, cfg: DetectSettings) -> str:
         or fig.p_viral >= 0.9
         or (likely and fig.surprise >= defaults.SURPRISE_HIGH)
     ):
-        return "high"
+        return Severity.HIGH
     if likely or fig.forecast_size >= cfg.viral_mentions / 2:
-        return "medium"
-    return "low"
+        return Severity.MEDIUM
+    return Severity.LOW
 
 
 def decide(fig: IncidentFigures, now: datetime, cfg: DetectSettings) -> Decision:
     """The incident's next state, and what to say about it. A snoozed incident changes
     state as usual but says nothing until the snooze ends (it still says when it is over)."""
     decision = _decide(fig, now, cfg)
-    if fig.snoozed and decision.notify not in (None, Notify.RESOLVE):
+    if fig.snoozed and decision.notify not in (None, Kind.RESOLVE):
         return Decision(decision.state, decision.severity)
     return decision
 
@@ -110,19 +87,19 @@ def _decide(fig: IncidentFigures, now: datetime, cfg: DetectSettings) -> Decisio
     if fig.state == State.WATCHING:
         if _alertable(fig, cfg):
             again = fig.alerted_severity is not None
-            return Decision(State.ALERTING, level, Notify.REOPEN if again else Notify.OPEN)
+            return Decision(State.ALERTING, level, Kind.REOPEN if again else Kind.OPEN)
         if quiet >= 2 * cooldown:
             return Decision(State.RESOLVED, level)
         return Decision(State.WATCHING, level)
     if fig.state in (State.ALERTING, State.COOLING):
         rank = SEVERITIES.index
         if fig.alerted_severity is not None and rank(level) > rank(fig.alerted_severity):
-            return Decision(State.ALERTING, level, Notify.ESCALATE)
+            return Decision(State.ALERTING, level, Kind.ESCALATE)
         step = max(cfg.update_step, math.ceil(fig.alerted_mentions * UPDATE_GROWTH))
         grown = fig.mentions - fig.alerted_mentions >= step
         if quiet < cooldown:
-            return Decision(State.ALERTING, level, Notify.UPDATE if grown else None)
+            return Decision(State.ALERTING, level, Kind.UPDATE if grown else None)
         if quiet >= 2 * cooldown:
-            return Decision(State.RESOLVED, level, Notify.RESOLVE)
+            return Decision(State.RESOLVED, level, Kind.RESOLVE)
         return Decision(State.COOLING, level)
     return Decision(fig.state, level)

@@ -12,6 +12,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from wommon.detect.timeline import MentionFact, growth, hourly
+from wommon.store.enums import Kind
 from wommon.store.models import Incident, Mention, Source
 
 EXCERPTS = 3
@@ -90,7 +91,7 @@ def incident_payload(
             for m in examples
         ],
     }
-    if kind == "escalate":
+    if kind == Kind.ESCALATE:
         payload["timeline"] = _timeline(session, incident)
         payload["spread"] = incident.spread
         payload["decided_at"] = now.isoformat()

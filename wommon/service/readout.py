@@ -21,9 +21,8 @@ from wommon.config import Settings
 from wommon.errors import StorageError
 from wommon.service.status import source_state
 from wommon.store.db import current_revision, damaged, make_engine, redact, require_schema
+from wommon.store.enums import OPEN_STATES
 from wommon.store.models import Incident, Mention, Outbox, Source
-
-OPEN_STATES = ("watching", "alerting", "cooling")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from wommon.service.jobs import JobRecord, from_json
 from wommon.store import heartbeat
 from wommon.store.db import redact
+from wommon.store.enums import Status
 from wommon.store.models import Incident, Mention, Outbox, Source
 
 # Slack delivery counts as failing when an alert failed for good within this window.
@@ -103,7 +104,7 @@ def snapshot(
             failures = session.exec(
                 select(Outbox.id, Outbox.last_error)
                 .where(
-                    Outbox.status == "failed",
+                    Outbox.status == Status.FAILED,
                     col(Outbox.created_at) >= now - FAILED_DELIVERY_WINDOW,
                 )
                 .order_by(col(Outbox.id).desc())

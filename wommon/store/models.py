@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from wommon.store.enums import Severity, State, Status
 from wommon.store.types import UTCDateTime
 
 
@@ -99,8 +100,8 @@ class Incident(SQLModel, table=True):
     sources: int = 0
     # Independent voices: sites and authors weighted by source, repeats discounted.
     voices: float = 0.0
-    state: str = Field(default="watching", max_length=16)
-    severity: str = Field(default="low", max_length=16)
+    state: str = Field(default=State.WATCHING.value, max_length=16)
+    severity: str = Field(default=Severity.LOW.value, max_length=16)
     alerted_mentions: int = 0
     alerted_severity: str | None = Field(default=None, max_length=16)
     # The spread model's state (detect/spread.py) and its latest word.
@@ -132,7 +133,7 @@ class Outbox(SQLModel, table=True):
     kind: str = Field(max_length=16)
     idempotency_key: str = Field(unique=True, max_length=200)
     payload: str = Field(sa_type=Text)
-    status: str = Field(default="pending", max_length=16)
+    status: str = Field(default=Status.PENDING.value, max_length=16)
     # Claims started and attempts finished: more claims than attempts means a deliverer died
     # mid-send, and the message may have reached Slack (checked before sending again).
     claims: int = 0

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from wommon.store.enums import Status
 from wommon.store.models import Outbox
 
 
@@ -22,7 +23,7 @@ def enqueue(
     payload: dict[str, Any],
     now: datetime,
     at: datetime | None = None,
-    status: str = "pending",
+    status: str = Status.PENDING,
 ) -> bool:
     """Queue one alert (to go at `at`, default now); a second call with the same key is a
     no-op. True if queued. Digests have no incident. A "suppressed" row records an alert

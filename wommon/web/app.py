@@ -26,8 +26,8 @@ from wommon import __version__
 from wommon.charts import draw as charts
 from wommon.clock import Clock, since
 from wommon.config import Settings
-from wommon.detect.incidents import State
 from wommon.redaction import redact_text
+from wommon.store.enums import State
 from wommon.web import reads
 from wommon.web.links import safe_href, slack_thread
 from wommon.wording import plural

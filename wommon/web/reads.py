@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from wommon.charts.figures import BrandSeries, IncidentSeries, brand_series, incident_series
-from wommon.detect.incidents import OPEN_STATES
 from wommon.detect.spread import SpreadState
 from wommon.detect.timeline import MentionFact, hourly
+from wommon.store.enums import OPEN_STATES
 from wommon.store.models import BrandHour, Incident, Mention, Outbox, Source
 
 # A sparkline's width in hours.

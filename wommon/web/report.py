@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from wommon import __version__
 from wommon.charts.figures import BrandSeries
+from wommon.store.enums import State
 from wommon.web import reads
 
 # The brand charts show at most this many days (a longer report keeps its tables).
@@ -46,7 +47,7 @@ class Report:
 
     @property
     def alerted(self) -> int:
-        return sum(1 for i in self.incidents if i.state != "watching")
+        return sum(1 for i in self.incidents if i.state != State.WATCHING)
 
 
 def build(session: Session, since: datetime, until: datetime) -> Report:
