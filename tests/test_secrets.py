@@ -167,8 +167,8 @@ def test_redact_url() -> None:
 def test_building_a_notifier_registers_its_secrets() -> None:
     """A webhook on any host (not only hooks.slack.com) is masked in every log line once a
     notifier is built for it, whichever command built it (`backfill --alert` too)."""
+    from wommon.alert.factory import default_notifier
     from wommon.config import Settings, SlackTarget
-    from wommon.service.app import default_notifier
 
     hook = "http://127.0.0.1:1/webhook/T0/HOOKSENTINEL9"
     default_notifier(Settings(), SlackTarget(channel="#a", webhook_url=hook))

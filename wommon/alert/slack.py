@@ -31,6 +31,7 @@ from wommon.alert.blocks import (
 from wommon.alert.chart import escalation_png
 from wommon.alert.notifier import Alert, Receipt
 from wommon.alert.render import headline
+from wommon.alert.responses import retry_after, safe
 from wommon.errors import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -311,20 +312,3 @@ class SlackNotifier:
             raise DeliveryError(
                 f"slack {method}: {exc.__class__.__name__}: {safe(exc)}", permanent=False
             ) from None
-
-
-def retry_after(headers: Any) -> float | None:
-    for name in ("Retry-After", "retry-after"):
-        value = headers.get(name) if headers else None
-        if value is not None:
-            try:
-                return float(value if isinstance(value, str) else value[0])
-            except (TypeError, ValueError, IndexError):
-                return None
-    return None
-
-
-def safe(exc: BaseException) -> str:
-    """An exception's text without anything that looks like a Slack secret."""
-    text = re.sub(r"xox[a-z]-[A-Za-z0-9-]+", "xox?-***", str(exc))
-    return re.sub(r"https://hooks\.slack\.com/\S+", "https://hooks.slack.com/***", text)[:300]

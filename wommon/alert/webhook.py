@@ -19,7 +19,7 @@ from wommon.alert.blocks import (
 )
 from wommon.alert.notifier import Alert, Receipt
 from wommon.alert.render import headline
-from wommon.alert.slack import retry_after, safe
+from wommon.alert.responses import retry_after, safe
 from wommon.config import SLACK_WEBHOOK_ENV
 from wommon.errors import DeliveryError
 from wommon.store.enums import Kind

@@ -127,11 +127,11 @@ def alert_test(config_path: str) -> None:
 
     On failure prints Slack's exact error and how to fix it, and exits 1.
     """
+    from wommon.alert.factory import default_notifier
     from wommon.alert.notifier import Alert
     from wommon.alert.routing import channel_for
     from wommon.alert.sample import sample_payload
     from wommon.errors import DeliveryError
-    from wommon.service.app import default_notifier
 
     settings = load_settings(config_path)
     target = slack_target(settings)

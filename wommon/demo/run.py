@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from wommon.alert.console import ConsoleNotifier
+from wommon.alert.factory import default_notifier
 from wommon.alert.notifier import Alert, Notifier, Receipt
 from wommon.clock import SimulatedClock
 from wommon.config import (
@@ -27,7 +28,7 @@ from wommon.config import (
 )
 from wommon.demo.feedserver import FeedPost, FeedServer, FeedSpec
 from wommon.errors import ConfigError
-from wommon.service.app import Pipeline, default_notifier
+from wommon.service.app import Pipeline
 from wommon.store.enums import Status
 from wommon.store.models import Incident, Mention, Outbox
 from wommon.wording import plural

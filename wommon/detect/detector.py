@@ -9,31 +9,28 @@ costs what its new mentions cost, not what the open stories hold.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from wommon.analyze import embed
 from wommon.config import BrandSettings, DetectSettings
-from wommon.defaults import BASELINE_WEEKS
-from wommon.detect.baseline import Surprise, expected_rate, hour_of, surprise
+from wommon.detect.baseline import hour_of
 from wommon.detect.cluster import Story, StoryIndex, key_terms, running_mean, terms
-from wommon.detect.incidents import Decision, IncidentFigures, decide
+from wommon.detect.counts import recount
 from wommon.detect.lookups import Lookups
-from wommon.detect.payload import incident_payload
-from wommon.detect.spread import SpreadState, observe, outlook
+from wommon.detect.review import review
+from wommon.detect.spread import SpreadState, observe
 from wommon.detect.voices import novelty
 from wommon.store.db import transaction
-from wommon.store.enums import GROUPING_STATES, OPEN_STATES, Kind, State, Status
+from wommon.store.enums import GROUPING_STATES, OPEN_STATES, State, Status
 from wommon.store.locks import try_xact_lock
-from wommon.store.models import BrandHour, Incident, Mention, Source
-from wommon.store.outbox import enqueue
+from wommon.store.models import Incident, Mention, Source
 
 log = logging.getLogger("wommon.detect")
 
@@ -180,7 +177,7 @@ def _detect_brand(
         lookups.joined(incident.id or 0, mention)
         touched[incident.id or 0] = incident
     spreads.save()
-    surprises = _recount(session, hours, now)
+    surprises = recount(session, hours, now)
     status = Status.SUPPRESSED if historical and not alert else Status.PENDING
     queued = 0
     for incident in grouping.values():
@@ -190,7 +187,7 @@ def _detect_brand(
         if fresh:
             found = surprises.get(incident.brand)
             incident.surprise = found.level if found else incident.surprise
-        queued += _review(session, incident, cfg, now, status, fresh)
+        queued += review(session, incident, cfg, now, status, fresh)
     return DetectReport(len(pending), opened, queued, full=len(pending) >= limit)
 
 
@@ -337,207 +334,3 @@ class _Spreads:
     def save(self) -> None:
         for incident, state in self._states.values():
             incident.spread = state.to_json()
-
-
-def _recount(
-    session: Session, hours: Iterable[tuple[str, datetime]], now: datetime
-) -> dict[str, Surprise]:
-    """Recount the brand-hours detection touched (one grouped count a brand), and say how
-    unusual each brand's latest hour is against its baseline."""
-    touched: dict[str, set[datetime]] = defaultdict(set)
-    for brand, hour in hours:
-        touched[brand].add(hour)
-    found = {}
-    for brand, brand_hours in touched.items():
-        _store_counts(session, brand, brand_hours)
-        current = hour_of(min(max(brand_hours), now))
-        since = current - timedelta(weeks=BASELINE_WEEKS + 1)
-        counts = {
-            h: n
-            for h, n in session.exec(
-                select(BrandHour.hour, BrandHour.negative).where(
-                    BrandHour.brand == brand, col(BrandHour.hour) >= since
-                )
-            )
-        }
-        found[brand] = surprise(counts.get(current, 0), expected_rate(counts, current))
-    return found
-
-
-def _hour_bucket(session: Session) -> Any:
-    """The UTC hour of a mention's publication, as the database computes it."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.date_trunc("hour", col(Mention.published_at))
-    return func.strftime("%Y-%m-%d %H:00:00", col(Mention.published_at))
-
-
-def _as_hour(value: Any) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _store_counts(session: Session, brand: str, hours: set[datetime]) -> None:
-    """Count the brand's negative mentions in `hours` with one grouped query and write the
-    brand-hour rows (a recount: re-running detection never counts a mention twice)."""
-    if not hours:
-        return
-    bucket = _hour_bucket(session)
-    counted = {
-        _as_hour(at): int(n)
-        for at, n in session.execute(
-            select(bucket, func.count())
-            .where(
-                Mention.brand == brand,
-                col(Mention.negative).is_(True),
-                col(Mention.published_at) >= min(hours),
-                col(Mention.published_at) < max(hours) + timedelta(hours=1),
-            )
-            .group_by(bucket)
-        )
-    }
-    rows = {
-        row.hour: row
-        for row in session.exec(
-            select(BrandHour).where(
-                BrandHour.brand == brand, col(BrandHour.hour).in_(sorted(hours))
-            )
-        )
-    }
-    for hour in hours:
-        row = rows.get(hour) or BrandHour(brand=brand, hour=hour)
-        row.negative = counted.get(hour, 0)
-        session.add(row)
-
-
-def recount_baselines(session: Session, since: datetime | None, until: datetime) -> int:
-    """Rebuild the brand-hour counts of a window from the stored mentions (after history
-    was re-scored: a mention may have changed brand or verdict). Returns hours counted."""
-    window = [col(BrandHour.hour) <= until]
-    if since is not None:
-        window.append(col(BrandHour.hour) >= hour_of(since))
-    session.execute(delete(BrandHour).where(*window))
-    bucket = _hour_bucket(session)
-    mentions = select(Mention.brand, bucket).where(
-        col(Mention.brand).is_not(None), col(Mention.published_at) <= until
-    )
-    if since is not None:
-        mentions = mentions.where(col(Mention.published_at) >= hour_of(since))
-    hours: dict[str, set[datetime]] = defaultdict(set)
-    for brand, at in session.execute(mentions.distinct()):
-        if brand:
-            hours[brand].add(_as_hour(at))
-    for brand, brand_hours in hours.items():
-        _store_counts(session, brand, brand_hours)
-    return sum(len(h) for h in hours.values())
-
-
-def _refresh_aspect(session: Session, incident: Incident) -> None:
-    aspect = session.exec(
-        select(Mention.aspect)
-        .where(Mention.incident_id == incident.id, col(Mention.aspect).is_not(None))
-        .group_by(col(Mention.aspect))
-        .order_by(func.count().desc(), col(Mention.aspect))
-        .limit(1)
-    ).first()
-    incident.aspect = aspect or incident.aspect
-
-
-# Mentions weighed when choosing an incident's headline (the newest tell the story as it
-# is now), and how much of each text: the opening says what a post is about.
-_LABEL_CANDIDATES = 100
-_LABEL_CHARS = 400
-
-
-def _refresh_label(session: Session, incident: Incident) -> None:
-    """Head the incident with its most representative negative mention: the one whose
-    title and text carry most of the story's key terms (the title counting double), the
-    earliest on a tie. The seed's title alone can mislead ("Contoso Bank great service"
-    heading a complaint whose text is the story)."""
-    key = set(incident.key_terms.split())
-    if not key:
-        return
-    rows = session.exec(
-        select(Mention.id, Mention.title, Mention.text)
-        .where(Mention.incident_id == incident.id, col(Mention.negative).is_(True))
-        .order_by(col(Mention.id).desc())
-        .limit(_LABEL_CANDIDATES)
-    ).all()
-    best: tuple[int, int] | None = None
-    label = incident.label
-    for mention_id, title, text in rows:
-        in_title = len(key & set(terms(title)))
-        score = (2 * in_title + len(key & set(terms(text[:_LABEL_CHARS]))), -(mention_id or 0))
-        if best is None or score > best:
-            best = score
-            label = title if title and in_title else text[:120]
-    incident.label = label[:300]
-
-
-def _review(
-    session: Session,
-    incident: Incident,
-    cfg: DetectSettings,
-    now: datetime,
-    status: str,
-    fresh: bool,
-) -> int:
-    """Refresh an incident's forecast, apply the decision, queue its alert. 1 if queued.
-
-    An incident with no news only moves with time (it cools, it resolves): its row is
-    written only when its state changes."""
-    assert incident.id is not None
-    seen = outlook(SpreadState.from_json(incident.spread), now, cfg.viral_mentions, when=fresh)
-    figures = IncidentFigures(
-        state=State(incident.state),
-        mentions=incident.mentions,
-        sources=incident.sources,
-        p_viral=seen.p_viral,
-        forecast_size=seen.size,
-        alerted_mentions=incident.alerted_mentions,
-        alerted_severity=incident.alerted_severity,
-        last_seen=incident.last_seen,
-        snoozed=incident.snoozed_until is not None and incident.snoozed_until > now,
-        surprise=incident.surprise or 0.0,
-    )
-    decision = decide(figures, now, cfg)
-    if not fresh and decision.state == incident.state and decision.notify is None:
-        return 0
-    incident.updated_at = now
-    incident.state = decision.state
-    incident.severity = decision.severity
-    incident.p_viral = round(seen.p_viral, 4)
-    incident.forecast_size = round(seen.size, 1)
-    if fresh:
-        incident.forecast_threshold_at = seen.threshold_at
-    queued = 0
-    if decision.notify is not None:
-        _refresh_aspect(session, incident)
-        if decision.notify in (Kind.OPEN, Kind.ESCALATE, Kind.REOPEN):
-            _refresh_label(session, incident)
-        if decision.notify != Kind.RESOLVE:
-            incident.alerted_mentions = incident.mentions
-            incident.alerted_severity = decision.severity
-        queued = int(
-            enqueue(
-                session,
-                incident_id=incident.id,
-                kind=decision.notify.value,
-                key=_key(incident, decision),
-                payload=incident_payload(
-                    session, incident, decision.notify.value, cfg.window_hours, now
-                ),
-                now=now,
-                status=status,
-            )
-        )
-    session.add(incident)
-    return queued
-
-
-def _key(incident: Incident, decision: Decision) -> str:
-    """One outbox key per thing worth saying: a second open or resolve of one incident
-    (after a re-open) has a key of its own, a repeat of the same decision does not."""
-    kind = decision.notify.value if decision.notify else "none"
-    if kind in (Kind.UPDATE, Kind.ESCALATE, Kind.REOPEN, Kind.RESOLVE):
-        return f"incident-{incident.id}-{kind}-{incident.mentions}"
-    return f"incident-{incident.id}-{kind}"

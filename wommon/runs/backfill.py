@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import func, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -31,7 +31,8 @@ from wommon.collect.paging import pages
 from wommon.collect.parsers import parse
 from wommon.collect.sources import history_source, sync_sources
 from wommon.config import Settings
-from wommon.detect.detector import detect_pending, recount_baselines
+from wommon.detect.detector import detect_pending
+from wommon.detect.history import forget_history
 from wommon.errors import ConfigError, FetchError, ParseError
 from wommon.store.db import transaction
 from wommon.store.models import BrandHour, Incident, Mention, Outbox, Source
@@ -389,26 +390,7 @@ def _rescore(
                 setattr(mention, column, value)
             mention.analyzed_at = now
             session.add(mention)
-        stale = select(Incident.id).where(
-            col(Incident.historical), col(Incident.first_seen) <= until
-        )
-        if since is not None:
-            stale = stale.where(col(Incident.first_seen) >= since)
-        ids = list(session.exec(stale))
-        if ids:
-            session.execute(
-                update(Mention)
-                .where(col(Mention.incident_id).in_(ids))
-                .values(incident_id=None, detected_at=None)
-            )
-            session.execute(delete(Outbox).where(col(Outbox.incident_id).in_(ids)))
-            session.execute(delete(Incident).where(col(Incident.id).in_(ids)))
-        session.execute(
-            update(Mention)
-            .where(col(Mention.historical), *window)
-            .values(incident_id=None, detected_at=None)
-        )
-        recount_baselines(session, since, until)
+        forget_history(session, since, until)
         return len(rows)
 
 

@@ -6,7 +6,6 @@ a simulated clock. Both go through the same functions, so what is tested is what
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import random
@@ -21,16 +20,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from wommon import defaults, logs
-from wommon.alert.console import ConsoleNotifier
+from wommon import defaults
 from wommon.alert.digest import enqueue_digest
+from wommon.alert.factory import default_notifier, delivery_digest
 from wommon.alert.notifier import Notifier
 from wommon.alert.outbox import DeliveryReport, Routing, deliver_due, retry_failed
 from wommon.alert.outbox import release as release_outbox
 from wommon.alert.pacer import Pacer, Pacing, SharedPacer
 from wommon.alert.slack import SlackNotifier
 from wommon.alert.socketmode import ButtonListener
-from wommon.alert.webhook import WebhookNotifier
 from wommon.analyze.step import Analyzer, analyze_pending
 from wommon.clock import Clock
 from wommon.collect.claims import release_owned
@@ -39,7 +37,7 @@ from wommon.collect.parsers import ParserPool, default_processes
 from wommon.collect.parsers.xmlfeed import expat_warning
 from wommon.collect.poller import CollectReport, Outcome, collect_due
 from wommon.collect.sources import sync_sources
-from wommon.config import Settings, SlackTarget, slack_target
+from wommon.config import Settings, slack_target
 from wommon.detect.detector import DetectReport, detect_pending
 from wommon.errors import ConfigError, StorageError
 from wommon.service.metrics import Metrics
@@ -76,32 +74,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def default_notifier(settings: Settings, target: SlackTarget | None = None) -> Notifier:
-    """Slack with a bot token (or, failing that, a webhook) when configured, else the
-    console. Every secret of the target is registered with the log redactor here, where
-    the notifier that will carry it is made, whichever command made it."""
-    target = target or slack_target(settings)
-    if target is None:
-        return ConsoleNotifier()
-    logs.REDACT.add(*target.secrets)
-    if target.token:
-        return SlackNotifier.from_token(
-            target.token,
-            target.api_url,
-            interactive=bool(target.app_token),
-            public_url=settings.web.public_url,
-        )
-    assert target.webhook_url is not None
-    return WebhookNotifier(target.webhook_url, public_url=settings.web.public_url)
-
-
-def delivery_digest(settings: Settings, target: SlackTarget | None) -> str:
-    """A fingerprint of where and how alerts are delivered (Slack settings, token or webhook,
-    channel): an alert that failed for good under one fingerprint is retried under another."""
-    parts = [settings.slack.model_dump_json(), target.model_dump_json() if target else "console"]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,109 @@
+"""A brand's negative mentions per UTC hour (the history its baseline learns from), and how
+unusual its latest hour is. Counted again from the mentions for every hour a run touched:
+re-running detection or re-scoring history never counts a mention twice."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from wommon.defaults import BASELINE_WEEKS
+from wommon.detect.baseline import Surprise, expected_rate, hour_of, surprise
+from wommon.store.models import BrandHour, Mention
+
+
+def recount(
+    session: Session, hours: Iterable[tuple[str, datetime]], now: datetime
+) -> dict[str, Surprise]:
+    """Recount the brand-hours detection touched (one grouped count a brand), and say how
+    unusual each brand's latest hour is against its baseline."""
+    touched: dict[str, set[datetime]] = defaultdict(set)
+    for brand, hour in hours:
+        touched[brand].add(hour)
+    found = {}
+    for brand, brand_hours in touched.items():
+        _store_counts(session, brand, brand_hours)
+        current = hour_of(min(max(brand_hours), now))
+        since = current - timedelta(weeks=BASELINE_WEEKS + 1)
+        counts = {
+            h: n
+            for h, n in session.exec(
+                select(BrandHour.hour, BrandHour.negative).where(
+                    BrandHour.brand == brand, col(BrandHour.hour) >= since
+                )
+            )
+        }
+        found[brand] = surprise(counts.get(current, 0), expected_rate(counts, current))
+    return found
+
+
+def _hour_bucket(session: Session) -> Any:
+    """The UTC hour of a mention's publication, as the database computes it."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date_trunc("hour", col(Mention.published_at))
+    return func.strftime("%Y-%m-%d %H:00:00", col(Mention.published_at))
+
+
+def _as_hour(value: Any) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _store_counts(session: Session, brand: str, hours: set[datetime]) -> None:
+    """Count the brand's negative mentions in `hours` with one grouped query and write the
+    brand-hour rows (a recount: re-running detection never counts a mention twice)."""
+    if not hours:
+        return
+    bucket = _hour_bucket(session)
+    counted = {
+        _as_hour(at): int(n)
+        for at, n in session.execute(
+            select(bucket, func.count())
+            .where(
+                Mention.brand == brand,
+                col(Mention.negative).is_(True),
+                col(Mention.published_at) >= min(hours),
+                col(Mention.published_at) < max(hours) + timedelta(hours=1),
+            )
+            .group_by(bucket)
+        )
+    }
+    rows = {
+        row.hour: row
+        for row in session.exec(
+            select(BrandHour).where(
+                BrandHour.brand == brand, col(BrandHour.hour).in_(sorted(hours))
+            )
+        )
+    }
+    for hour in hours:
+        row = rows.get(hour) or BrandHour(brand=brand, hour=hour)
+        row.negative = counted.get(hour, 0)
+        session.add(row)
+
+
+def recount_baselines(session: Session, since: datetime | None, until: datetime) -> int:
+    """Rebuild the brand-hour counts of a window from the stored mentions (after history
+    was re-scored: a mention may have changed brand or verdict). Returns hours counted."""
+    window = [col(BrandHour.hour) <= until]
+    if since is not None:
+        window.append(col(BrandHour.hour) >= hour_of(since))
+    session.execute(delete(BrandHour).where(*window))
+    bucket = _hour_bucket(session)
+    mentions = select(Mention.brand, bucket).where(
+        col(Mention.brand).is_not(None), col(Mention.published_at) <= until
+    )
+    if since is not None:
+        mentions = mentions.where(col(Mention.published_at) >= hour_of(since))
+    hours: dict[str, set[datetime]] = defaultdict(set)
+    for brand, at in session.execute(mentions.distinct()):
+        if brand:
+            hours[brand].add(_as_hour(at))
+    for brand, brand_hours in hours.items():
+        _store_counts(session, brand, brand_hours)
+    return sum(len(h) for h in hours.values())

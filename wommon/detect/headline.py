@@ -1,0 +1,51 @@
+"""What an incident is called and what it is about, chosen again when it opens, escalates
+or re-opens: its headline from its most representative mention, its aspect by majority."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, func, select
+
+from wommon.detect.cluster import terms
+from wommon.store.models import Incident, Mention
+
+
+def refresh_aspect(session: Session, incident: Incident) -> None:
+    aspect = session.exec(
+        select(Mention.aspect)
+        .where(Mention.incident_id == incident.id, col(Mention.aspect).is_not(None))
+        .group_by(col(Mention.aspect))
+        .order_by(func.count().desc(), col(Mention.aspect))
+        .limit(1)
+    ).first()
+    incident.aspect = aspect or incident.aspect
+
+
+# Mentions weighed when choosing an incident's headline (the newest tell the story as it
+# is now), and how much of each text: the opening says what a post is about.
+_LABEL_CANDIDATES = 100
+_LABEL_CHARS = 400
+
+
+def refresh_label(session: Session, incident: Incident) -> None:
+    """Head the incident with its most representative negative mention: the one whose
+    title and text carry most of the story's key terms (the title counting double), the
+    earliest on a tie. The seed's title alone can mislead ("Contoso Bank great service"
+    heading a complaint whose text is the story)."""
+    key = set(incident.key_terms.split())
+    if not key:
+        return
+    rows = session.exec(
+        select(Mention.id, Mention.title, Mention.text)
+        .where(Mention.incident_id == incident.id, col(Mention.negative).is_(True))
+        .order_by(col(Mention.id).desc())
+        .limit(_LABEL_CANDIDATES)
+    ).all()
+    best: tuple[int, int] | None = None
+    label = incident.label
+    for mention_id, title, text in rows:
+        in_title = len(key & set(terms(title)))
+        score = (2 * in_title + len(key & set(terms(text[:_LABEL_CHARS]))), -(mention_id or 0))
+        if best is None or score > best:
+            best = score
+            label = title if title and in_title else text[:120]
+    incident.label = label[:300]

@@ -1,0 +1,88 @@
+"""An incident reviewed at the end of a detection run: its forecast refreshed, the pure
+decision (incidents.py) applied to its row, and the alert it calls for queued in the same
+transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from wommon.config import DetectSettings
+from wommon.detect.headline import refresh_aspect, refresh_label
+from wommon.detect.incidents import Decision, IncidentFigures, decide
+from wommon.detect.payload import incident_payload
+from wommon.detect.spread import SpreadState, outlook
+from wommon.store.enums import Kind, State
+from wommon.store.models import Incident
+from wommon.store.outbox import enqueue
+
+
+def review(
+    session: Session,
+    incident: Incident,
+    cfg: DetectSettings,
+    now: datetime,
+    status: str,
+    fresh: bool,
+) -> int:
+    """Refresh an incident's forecast, apply the decision, queue its alert. 1 if queued.
+
+    An incident with no news only moves with time (it cools, it resolves): its row is
+    written only when its state changes."""
+    assert incident.id is not None
+    seen = outlook(SpreadState.from_json(incident.spread), now, cfg.viral_mentions, when=fresh)
+    figures = IncidentFigures(
+        state=State(incident.state),
+        mentions=incident.mentions,
+        sources=incident.sources,
+        p_viral=seen.p_viral,
+        forecast_size=seen.size,
+        alerted_mentions=incident.alerted_mentions,
+        alerted_severity=incident.alerted_severity,
+        last_seen=incident.last_seen,
+        snoozed=incident.snoozed_until is not None and incident.snoozed_until > now,
+        surprise=incident.surprise or 0.0,
+    )
+    decision = decide(figures, now, cfg)
+    if not fresh and decision.state == incident.state and decision.notify is None:
+        return 0
+    incident.updated_at = now
+    incident.state = decision.state
+    incident.severity = decision.severity
+    incident.p_viral = round(seen.p_viral, 4)
+    incident.forecast_size = round(seen.size, 1)
+    if fresh:
+        incident.forecast_threshold_at = seen.threshold_at
+    queued = 0
+    if decision.notify is not None:
+        refresh_aspect(session, incident)
+        if decision.notify in (Kind.OPEN, Kind.ESCALATE, Kind.REOPEN):
+            refresh_label(session, incident)
+        if decision.notify != Kind.RESOLVE:
+            incident.alerted_mentions = incident.mentions
+            incident.alerted_severity = decision.severity
+        queued = int(
+            enqueue(
+                session,
+                incident_id=incident.id,
+                kind=decision.notify.value,
+                key=_key(incident, decision),
+                payload=incident_payload(
+                    session, incident, decision.notify.value, cfg.window_hours, now
+                ),
+                now=now,
+                status=status,
+            )
+        )
+    session.add(incident)
+    return queued
+
+
+def _key(incident: Incident, decision: Decision) -> str:
+    """One outbox key per thing worth saying: a second open or resolve of one incident
+    (after a re-open) has a key of its own, a repeat of the same decision does not."""
+    kind = decision.notify.value if decision.notify else "none"
+    if kind in (Kind.UPDATE, Kind.ESCALATE, Kind.REOPEN, Kind.RESOLVE):
+        return f"incident-{incident.id}-{kind}-{incident.mentions}"
+    return f"incident-{incident.id}-{kind}"
