@@ -8,17 +8,18 @@ mentions silently and never alerts again.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from wommon.detect.incidents import handle
 from wommon.detect.payload import incident_payload
 from wommon.store.db import transaction
+from wommon.store.enums import Action, State
 from wommon.store.models import Incident
 from wommon.store.outbox import enqueue
 
-ACTIONS = ("ack", "snooze", "resolve", "dismiss")
-SNOOZE = timedelta(hours=24)
+ACTIONS = tuple(a.value for a in Action)
 
 
 def apply_action(
@@ -32,12 +33,8 @@ def apply_action(
         if incident is None:
             return False
         incident.handled_action, incident.handled_by, incident.handled_at = action, user, now
-        if action == "snooze":
-            incident.snoozed_until = now + SNOOZE
-        elif action == "resolve":
-            incident.state = "resolved"
-        elif action == "dismiss":
-            incident.state = "dismissed"
+        handled = handle(State(incident.state), incident.snoozed_until, Action(action), now)
+        incident.state, incident.snoozed_until = handled.state, handled.snoozed_until
         incident.updated_at = now
         session.add(incident)
         session.flush()

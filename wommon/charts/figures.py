@@ -17,6 +17,7 @@ from enum import StrEnum
 from wommon.detect.baseline import expected_rate, hour_of
 from wommon.detect.spread import Projection, SpreadState, projection
 from wommon.detect.timeline import MentionFact, Point, growth
+from wommon.store.enums import Action, Kind
 
 # How far ahead the forecast is drawn: as far as the story has run so far, within these.
 FORECAST_HOURS = (6.0, 48.0)
@@ -36,17 +37,17 @@ class MarkerKind(StrEnum):
 
 
 # What each outbox kind and each Slack action says happened.
-_ALERT_MARKERS = {
-    "open": MarkerKind.ALERTED,
-    "escalate": MarkerKind.ESCALATED,
-    "reopen": MarkerKind.REOPENED,
-    "resolve": MarkerKind.RESOLVED,
+_ALERT_MARKERS: dict[str, MarkerKind] = {
+    Kind.OPEN: MarkerKind.ALERTED,
+    Kind.ESCALATE: MarkerKind.ESCALATED,
+    Kind.REOPEN: MarkerKind.REOPENED,
+    Kind.RESOLVE: MarkerKind.RESOLVED,
 }
-_ACTION_MARKERS = {
-    "ack": MarkerKind.ACKNOWLEDGED,
-    "snooze": MarkerKind.SNOOZED,
-    "resolve": MarkerKind.RESOLVED,
-    "dismiss": MarkerKind.DISMISSED,
+_ACTION_MARKERS: dict[str, MarkerKind] = {
+    Action.ACK: MarkerKind.ACKNOWLEDGED,
+    Action.SNOOZE: MarkerKind.SNOOZED,
+    Action.RESOLVE: MarkerKind.RESOLVED,
+    Action.DISMISS: MarkerKind.DISMISSED,
 }
 
 

@@ -23,6 +23,7 @@ from wommon.config import BrandSettings, DetectSettings
 from wommon.detect.baseline import hour_of
 from wommon.detect.cluster import Story, StoryIndex, key_terms, running_mean, terms
 from wommon.detect.counts import recount
+from wommon.detect.incidents import on_new_mention
 from wommon.detect.lookups import Lookups
 from wommon.detect.review import review
 from wommon.detect.spread import SpreadState, observe
@@ -311,9 +312,10 @@ def _join(
     incident.sources += int(new_site)
     incident.last_seen = max(incident.last_seen, mention.published_at)
     incident.first_seen = min(incident.first_seen, mention.published_at)
-    if incident.state == State.RESOLVED:
+    now_state = on_new_mention(State(incident.state))
+    if now_state != incident.state:
         log.debug("incident re-opened incident=%s brand=%s", incident.id, incident.brand)
-        incident.state = State.WATCHING
+        incident.state = now_state
     return centroid
 
 

@@ -7,6 +7,10 @@ something changed: it escalates when its severity rises, updates when it grew by
 `update_step` mentions (or by a quarter, for a big story), cools after `cooldown_hours` of
 quiet and resolves after twice that (hysteresis: a story that pauses overnight keeps its
 one thread). A resolved story that comes back re-opens, in the same thread.
+
+Every change of an incident's state is decided here: with time (`decide`), when a
+mention joins (`on_new_mention`) and when a person chooses from the alert's buttons
+(`handle`). The step that holds the rows applies what these say, and nothing else.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from datetime import datetime, timedelta
 
 from wommon import defaults
 from wommon.config import DetectSettings
-from wommon.store.enums import SEVERITIES, Kind, Severity, State
+from wommon.store.enums import SEVERITIES, Action, Kind, Severity, State
 
 # A big story is worth an update when it grew by a quarter, not every few mentions: a
 # thread of a thousand "+3" updates is noise.
@@ -103,3 +107,33 @@ def _decide(fig: IncidentFigures, now: datetime, cfg: DetectSettings) -> Decisio
             return Decision(State.RESOLVED, level, Kind.RESOLVE)
         return Decision(State.COOLING, level)
     return Decision(fig.state, level)
+
+
+SNOOZE = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Handled:
+    """An incident after a person's choice: its state, and until when it keeps quiet."""
+
+    state: State
+    snoozed_until: datetime | None
+
+
+def handle(state: State, snoozed_until: datetime | None, action: Action, now: datetime) -> Handled:
+    """A person's choice: snooze silences it for a day, resolve ends it, dismiss marks it
+    not an incident (its story keeps collecting mentions silently); acknowledging changes
+    nothing but the record of who saw it."""
+    if action == Action.SNOOZE:
+        return Handled(state, now + SNOOZE)
+    if action == Action.RESOLVE:
+        return Handled(State.RESOLVED, snoozed_until)
+    if action == Action.DISMISS:
+        return Handled(State.DISMISSED, snoozed_until)
+    return Handled(state, snoozed_until)
+
+
+def on_new_mention(state: State) -> State:
+    """A resolved story that hears again is watched again (a dismissed one stays
+    dismissed: it gathers its mentions and never alerts)."""
+    return State.WATCHING if state == State.RESOLVED else state

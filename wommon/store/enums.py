@@ -45,6 +45,15 @@ class Status(StrEnum):
     SUPPRESSED = "suppressed"
 
 
+class Action(StrEnum):
+    """What a person did from the alert's buttons (the incident's `handled_action`)."""
+
+    ACK = "ack"
+    SNOOZE = "snooze"
+    RESOLVE = "resolve"
+    DISMISS = "dismiss"
+
+
 class Severity(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
