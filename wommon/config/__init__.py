@@ -1,7 +1,68 @@
-"""TOML configuration -> validated, frozen settings; secrets from the environment or
-systemd credentials, never from the file."""
+"""TOML configuration -> validated, frozen settings (settings.py), read and checked with
+errors that name the line (loading.py); secrets from the environment or systemd
+credentials, never from the file (secrets.py)."""
 
-from wommon.config.settings import *  # noqa: F403
-from wommon.config.settings import (  # noqa: F401
-    _SECRET_KEYS,
+from wommon.config.loading import load, parse
+from wommon.config.secrets import (
+    SLACK_API_URL_ENV,
+    SLACK_APP_TOKEN_CREDENTIAL,
+    SLACK_APP_TOKEN_ENV,
+    SLACK_CHANNEL_ENV,
+    SLACK_TOKEN_CREDENTIAL,
+    SLACK_TOKEN_ENV,
+    SLACK_WEBHOOK_CREDENTIAL,
+    SLACK_WEBHOOK_ENV,
+    WEB_TOKEN_CREDENTIAL,
+    WEB_TOKEN_ENV,
+    SlackTarget,
+    slack_target,
+    web_token,
 )
+from wommon.config.settings import (
+    SOURCE_KINDS,
+    BrandSettings,
+    CollectSettings,
+    DaemonSettings,
+    DetectSettings,
+    Settings,
+    Severity,
+    SlackRoute,
+    SlackSettings,
+    SourceSettings,
+    StorageSettings,
+    WebSettings,
+    is_loopback,
+    url_problem,
+)
+
+__all__ = [
+    "SLACK_API_URL_ENV",
+    "SLACK_APP_TOKEN_CREDENTIAL",
+    "SLACK_APP_TOKEN_ENV",
+    "SLACK_CHANNEL_ENV",
+    "SLACK_TOKEN_CREDENTIAL",
+    "SLACK_TOKEN_ENV",
+    "SLACK_WEBHOOK_CREDENTIAL",
+    "SLACK_WEBHOOK_ENV",
+    "SOURCE_KINDS",
+    "WEB_TOKEN_CREDENTIAL",
+    "WEB_TOKEN_ENV",
+    "BrandSettings",
+    "CollectSettings",
+    "DaemonSettings",
+    "DetectSettings",
+    "Settings",
+    "Severity",
+    "SlackRoute",
+    "SlackSettings",
+    "SlackTarget",
+    "SourceSettings",
+    "StorageSettings",
+    "WebSettings",
+    "is_loopback",
+    "load",
+    "parse",
+    "slack_target",
+    "url_problem",
+    "web_token",
+]

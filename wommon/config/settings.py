@@ -1,20 +1,11 @@
-"""TOML configuration -> validated, frozen settings.
-
-A bad config is the most common way a daemon fails at 3 a.m., so every error names the
-file, the line, the key and what is allowed. Secrets never live in the file: the Slack token
-comes from the environment or a systemd credential, so the config can be world-readable and
-checked into version control.
-"""
+"""The settings: one frozen section per stage, each value checked where it is declared
+(bounds, formats, what a running daemon could not survive)."""
 
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
-import tomllib
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,36 +13,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from wommon import defaults
-from wommon.config.tomlpos import describe
-from wommon.errors import ConfigError
-
-SLACK_TOKEN_ENV = "SLACK_BOT_TOKEN"
-SLACK_API_URL_ENV = "WOMMON_SLACK_API_URL"
-SLACK_CHANNEL_ENV = "WOMMON_SLACK_CHANNEL"
-SLACK_TOKEN_CREDENTIAL = "slack-bot-token"
-SLACK_WEBHOOK_ENV = "SLACK_WEBHOOK_URL"
-SLACK_WEBHOOK_CREDENTIAL = "slack-webhook-url"
-SLACK_APP_TOKEN_ENV = "SLACK_APP_TOKEN"
-SLACK_APP_TOKEN_CREDENTIAL = "slack-app-token"
-WEB_TOKEN_ENV = "WOMMON_WEB_TOKEN"
-WEB_TOKEN_CREDENTIAL = "web-token"
-_SECRET_KEYS = {
-    "token",
-    "bot_token",
-    "app_token",
-    "slack_token",
-    "webhook",
-    "webhook_url",
-    "password",
-}
-
 
 # Upper bounds: past these a value is a typo, and some (a period of 10^19 seconds) would
 # overflow the scheduler or the date arithmetic of a running daemon.
@@ -332,22 +299,6 @@ class Settings(_Section):
     sources: tuple[SourceSettings, ...] = ()
 
 
-class SlackTarget(BaseModel):
-    """Where alerts go; built from settings plus secrets, never printed whole."""
-
-    model_config = ConfigDict(frozen=True)
-
-    channel: str
-    token: str | None = Field(default=None, repr=False)
-    webhook_url: str | None = Field(default=None, repr=False)
-    app_token: str | None = Field(default=None, repr=False)
-    api_url: str | None = None
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.token, self.webhook_url, self.app_token) if s)
-
-
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -363,177 +314,3 @@ def url_problem(url: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"must be an http:// or https:// URL (got {url!r})"
     return None
-
-
-def load(path: str | os.PathLike[str]) -> Settings:
-    """Read and validate a config file; raise ConfigError naming file, line and key."""
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read config: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        line = file.read_bytes()[: exc.start].count(b"\n") + 1
-        raise ConfigError(
-            f"{file}:{line}: config is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x}): "
-            "save the file as UTF-8"
-        ) from None
-    return parse(text, source=str(file))
-
-
-def parse(text: str, *, source: str = "<config>") -> Settings:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: invalid TOML: {exc}") from None
-    problems = [*_secret_problems(raw), *_string_problems(raw, ())]
-    if not problems:
-        try:
-            settings = Settings.model_validate(raw)
-        except ValidationError as exc:
-            problems = [(_loc(err), _message(err)) for err in exc.errors()]
-        else:
-            problems = list(_consistency_problems(settings))
-            if not problems:
-                return settings
-    raise ConfigError("\n".join(describe(text, source, loc, msg) for loc, msg in problems))
-
-
-def slack_target(settings: Settings, env: Mapping[str, str] | None = None) -> SlackTarget | None:
-    """The Slack destination, or None when alerts should go to the console.
-
-    A bot token ($SLACK_BOT_TOKEN, or the systemd credential `slack-bot-token` in
-    $CREDENTIALS_DIRECTORY) with a channel gives the full experience: one message per
-    incident edited in place, a thread, buttons when an app-level token ($SLACK_APP_TOKEN /
-    `slack-app-token`) enables Socket Mode. An incoming webhook ($SLACK_WEBHOOK_URL /
-    `slack-webhook-url`) is the fallback: it cannot edit, so updates are follow-up posts.
-    Secrets never come from the file. A token without a channel is a ConfigError: alerts
-    would otherwise go to the console without a word.
-    """
-    env = os.environ if env is None else env
-    channel = env.get(SLACK_CHANNEL_ENV) or settings.slack.channel
-    token = _secret(env, SLACK_TOKEN_ENV, SLACK_TOKEN_CREDENTIAL)
-    webhook = _secret(env, SLACK_WEBHOOK_ENV, SLACK_WEBHOOK_CREDENTIAL)
-    if token and not channel:
-        raise ConfigError(
-            f"a Slack bot token is set (${SLACK_TOKEN_ENV} or the credential "
-            f"'{SLACK_TOKEN_CREDENTIAL}') but no channel: set [slack] channel = \"#alerts\" "
-            f"in the config or ${SLACK_CHANNEL_ENV}, or unset the token for console alerts"
-        )
-    if token and channel:
-        return SlackTarget(
-            channel=channel,
-            token=token,
-            app_token=_secret(env, SLACK_APP_TOKEN_ENV, SLACK_APP_TOKEN_CREDENTIAL) or None,
-            api_url=env.get(SLACK_API_URL_ENV) or settings.slack.api_url,
-        )
-    if webhook:
-        return SlackTarget(channel=channel or "(webhook)", webhook_url=webhook)
-    return None
-
-
-def web_token(settings: Settings, env: Mapping[str, str] | None = None) -> str | None:
-    """The web UI's token, or None. Beyond loopback a token is required: a ConfigError
-    names where to set it (`wommon check` and `wommon run` both ask here)."""
-    env = os.environ if env is None else env
-    token = _secret(env, WEB_TOKEN_ENV, WEB_TOKEN_CREDENTIAL) or None
-    listen = settings.web.listen
-    if listen and not is_loopback(listen) and token is None:
-        raise ConfigError(
-            f"[web] listen = {listen!r} is reachable from other machines and the pages show "
-            f"every mention: set ${WEB_TOKEN_ENV} (or the systemd credential "
-            f"'{WEB_TOKEN_CREDENTIAL}'), or listen on 127.0.0.1 behind a reverse proxy"
-        )
-    return token
-
-
-def _secret(env: Mapping[str, str], variable: str, credential: str) -> str:
-    return env.get(variable, "").strip() or _credential(env, credential)
-
-
-def _credential(env: Mapping[str, str], name: str) -> str:
-    directory = env.get("CREDENTIALS_DIRECTORY")
-    if not directory:
-        return ""
-    try:
-        return (Path(directory) / name).read_text(encoding="utf-8").strip()
-    except OSError:
-        return ""
-
-
-def _secret_problems(raw: Mapping[str, Any]) -> Sequence[tuple[tuple[str | int, ...], str]]:
-    where = {
-        "slack": (SLACK_TOKEN_ENV, SLACK_TOKEN_CREDENTIAL),
-        "web": (WEB_TOKEN_ENV, WEB_TOKEN_CREDENTIAL),
-    }
-    for section, (variable, credential) in where.items():
-        table = raw.get(section)
-        if not isinstance(table, Mapping):
-            continue
-        for key in table:
-            if key in _SECRET_KEYS:
-                return [
-                    (
-                        (section, key),
-                        f"secrets do not belong in the config file: remove it and set "
-                        f"${variable} or the systemd credential '{credential}' instead",
-                    )
-                ]
-    return []
-
-
-def _string_problems(
-    value: Any, loc: tuple[str | int, ...]
-) -> Sequence[tuple[tuple[str | int, ...], str]]:
-    """NUL characters anywhere: no database stores them (PostgreSQL refuses the row)."""
-    if isinstance(value, str):
-        return [(loc, "must not contain a NUL character")] if "\x00" in value else []
-    items: Any = value.items() if isinstance(value, Mapping) else ()
-    if isinstance(value, list):
-        items = enumerate(value)
-    return [problem for key, item in items for problem in _string_problems(item, (*loc, key))]
-
-
-def _consistency_problems(settings: Settings) -> Sequence[tuple[tuple[str | int, ...], str]]:
-    problems: list[tuple[tuple[str | int, ...], str]] = []
-    brands: set[str] = set()
-    for i, brand in enumerate(settings.brands):
-        if brand.name.casefold() in brands:
-            problems.append((("brands", i, "name"), f"duplicate brand name {brand.name!r}"))
-        brands.add(brand.name.casefold())
-    names: set[str] = set()
-    for i, src in enumerate(settings.sources):
-        if src.name in names:
-            problems.append((("sources", i, "name"), f"duplicate source name {src.name!r}"))
-        names.add(src.name)
-        if src.brand is not None and src.brand.casefold() not in brands:
-            known = ", ".join(b.name for b in settings.brands) or "none defined"
-            problems.append(
-                (("sources", i, "brand"), f"unknown brand {src.brand!r} (brands: {known})")
-            )
-    return problems
-
-
-def _loc(err: Mapping[str, Any]) -> tuple[str | int, ...]:
-    """Errors raised by a whole-table check carry the key they are about as their type."""
-    loc = tuple(err["loc"])
-    if err["type"] in ("url", "health_listen"):
-        return (*loc, err["type"])
-    return loc
-
-
-def _message(err: Mapping[str, Any]) -> str:
-    if err["type"] == "extra_forbidden":
-        if len(err["loc"]) == 1:
-            known = ", ".join(f"[{name}]" for name in Settings.model_fields)
-            return f"unknown table or key (the tables are {known})"
-        return "unknown key (check the spelling: `wommon init` writes the documented example)"
-    if err["type"] == "tuple_type" and len(err["loc"]) == 1:
-        name = err["loc"][0]
-        return f"must be a list of tables: write each one as [[{name}]]"
-    if err["type"] == "finite_number":
-        return "must be a finite number (not inf or nan)"
-    if err["type"] == "missing":
-        return "required key is missing"
-    msg = str(err["msg"])
-    return msg.removeprefix("Value error, ")
