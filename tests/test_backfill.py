@@ -74,9 +74,9 @@ def test_backfill_reports_what_would_have_alerted_and_never_sends(
     path = history(tmp_path)
     report = backfill(engine, cfg, SimulatedClock(NOW), files=[path])
     assert (report.fetched, report.new) == (5, 5)
-    assert [(i["mentions"], i["sources"]) for i in report.incidents] == [(4, 4)]
+    assert [(i.mentions, i.sources) for i in report.incidents] == [(4, 4)]
     (alert,) = report.would_alert
-    assert alert["status"] == "suppressed" and alert["at"] == (DAY + timedelta(hours=1)).isoformat()
+    assert alert.status == "suppressed" and alert.at == (DAY + timedelta(hours=1)).isoformat()
     with Session(engine) as session:
         assert session.exec(select(Mention).where(col(Mention.historical).is_(False))).all() == []
         rows = [(o.kind, o.status) for o in session.exec(select(Outbox).order_by(col(Outbox.id)))]
@@ -99,7 +99,7 @@ def test_dry_run_stores_nothing_and_alert_queues(
     with Session(engine) as session:
         assert session.exec(select(Mention)).all() == []
     loud = backfill(engine, cfg, SimulatedClock(NOW), files=[path], alert=True)
-    assert [a["status"] for a in loud.would_alert] == ["pending"]
+    assert [a.status for a in loud.would_alert] == ["pending"]
 
 
 def test_rescore_rebuilds_historys_incidents(engine: Engine, db_url: str, tmp_path: Path) -> None:

@@ -147,20 +147,20 @@ def backfill(
     if report.incidents:
         rows = [
             (
-                i["id"],
-                i["brand"],
-                when_(datetime.fromisoformat(i["first_seen"])),
-                i["mentions"],
-                i["sources"],
-                i["story"][:60],
+                i.id,
+                i.brand,
+                when_(datetime.fromisoformat(i.first_seen)),
+                i.mentions,
+                i.sources,
+                i.story[:60],
             )
             for i in report.incidents
         ]
         click.echo(table(("id", "brand", "first seen", "mentions", "sources", "story"), rows))
     verb = "alerted" if alert else "would have alerted"
     for a in report.would_alert:
-        at = when_(datetime.fromisoformat(a["at"]))
-        click.echo(f"{verb} at {at} UTC: incident {a['incident']}: {a['story'][:60]}")
+        at = when_(datetime.fromisoformat(a.at))
+        click.echo(f"{verb} at {at} UTC: incident {a.incident}: {a.story[:60]}")
     if not report.would_alert and not dry_run:
         click.echo("nothing in this history would have alerted")
     for brand, base in report.baselines.items():

@@ -10,14 +10,13 @@ nothing, and an interrupted run continues where it stopped.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -34,8 +33,9 @@ from wommon.config import Settings
 from wommon.detect.detector import detect_pending
 from wommon.detect.history import forget_history
 from wommon.errors import ConfigError, FetchError, ParseError
+from wommon.runs.findings import FoundAlert, FoundIncident, baselines, findings
 from wommon.store.db import transaction
-from wommon.store.models import BrandHour, Incident, Mention, Outbox, Source
+from wommon.store.models import Mention, Source
 from wommon.wording import plural
 
 # Detection replays history in steps of this much simulated time.
@@ -86,8 +86,8 @@ class BackfillReport:
     rescored: int = 0
     warnings: list[str] = field(default_factory=list)
     suggested: list[str] = field(default_factory=list)
-    incidents: list[dict[str, Any]] = field(default_factory=list)
-    would_alert: list[dict[str, Any]] = field(default_factory=list)
+    incidents: list[FoundIncident] = field(default_factory=list)
+    would_alert: list[FoundAlert] = field(default_factory=list)
     baselines: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
@@ -100,8 +100,8 @@ class BackfillReport:
             "rescored": self.rescored,
             "incidents": len(self.incidents),
             "would_alert": len(self.would_alert),
-            "incident_list": self.incidents,
-            "alerts": self.would_alert,
+            "incident_list": [asdict(i) for i in self.incidents],
+            "alerts": [asdict(a) for a in self.would_alert],
             "baselines": self.baselines,
         }
 
@@ -170,34 +170,9 @@ def backfill(
                 break
             replay.set(min(replay.now() + REPLAY_STEP, until))
         shown.note(f"replayed detection from {start:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC")
-    report.incidents, report.would_alert = _findings(engine, since, until)
+    report.incidents, report.would_alert = findings(engine, since, until)
     report.baselines = baselines(engine)
     return report
-
-
-def baselines(engine: Engine) -> dict[str, dict[str, Any]]:
-    """What each brand's baseline has been learnt from: the span of its hourly counts and
-    its usual number of negative mentions a day. History seeds it, so live detection
-    starts knowing what a normal day looks like."""
-    with Session(engine) as session:
-        rows = session.exec(
-            select(
-                BrandHour.brand,
-                func.min(BrandHour.hour),
-                func.max(BrandHour.hour),
-                func.sum(BrandHour.negative),
-            ).group_by(col(BrandHour.brand))
-        ).all()
-    found = {}
-    for brand, first, last, negative in rows:
-        days = max((last - first).total_seconds() / 86400 + 1 / 24, 1.0)
-        found[brand] = {
-            "from": first.isoformat(),
-            "to": last.isoformat(),
-            "days": round(days, 1),
-            "negative_per_day": round((negative or 0) / days, 2),
-        }
-    return found
 
 
 def _feeds(
@@ -392,46 +367,3 @@ def _rescore(
             session.add(mention)
         forget_history(session, since, until)
         return len(rows)
-
-
-def _findings(
-    engine: Engine, since: datetime | None, until: datetime
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    with Session(engine) as session:
-        query = select(Incident).where(col(Incident.historical), col(Incident.first_seen) <= until)
-        if since is not None:
-            query = query.where(col(Incident.first_seen) >= since)
-        incidents = list(session.exec(query.order_by(col(Incident.first_seen))))
-        ids = [i.id for i in incidents]
-        alerts = list(
-            session.exec(
-                select(Outbox)
-                .where(col(Outbox.incident_id).in_(ids), Outbox.kind == "open")
-                .order_by(col(Outbox.created_at))
-            )
-        )
-    by_id = {i.id: i for i in incidents}
-    return (
-        [
-            {
-                "id": i.id,
-                "brand": i.brand,
-                "story": i.label,
-                "mentions": i.mentions,
-                "sources": i.sources,
-                "first_seen": i.first_seen.isoformat(),
-                "state": i.state,
-            }
-            for i in incidents
-        ],
-        [
-            {
-                "incident": a.incident_id,
-                "story": by_id[a.incident_id].label if a.incident_id in by_id else "",
-                "at": a.created_at.isoformat(),
-                "status": a.status,
-                "mentions": json.loads(a.payload).get("mentions"),
-            }
-            for a in alerts
-        ],
-    )
