@@ -15,7 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wommon.runs.replay import read_cascades, replay, report_lines
+from wommon.runs.cascades import read_cascades
+from wommon.runs.replay import replay
+from wommon.runs.scoring import report_lines
 
 DEFAULT = (
     Path(__file__).resolve().parents[1]

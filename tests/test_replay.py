@@ -8,7 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from wommon.cli import main
-from wommon.runs.replay import Cascade, read_cascades, score
+from wommon.runs.cascades import Cascade, read_cascades
+from wommon.runs.scoring import score
 
 T0 = 1_500_000_000
 

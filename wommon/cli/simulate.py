@@ -63,7 +63,9 @@ def replay_command(
     a terminal, and as a line a minute otherwise; the temporary database is removed on
     every exit (Ctrl-C and SIGTERM included) unless --keep names one.
     """
-    from wommon.runs.replay import read_cascades, replay, report_lines, to_json
+    from wommon.runs.cascades import read_cascades
+    from wommon.runs.replay import replay
+    from wommon.runs.scoring import report_lines, to_json
 
     if database and keep:
         fail("--database and --keep both say where to replay: give one")

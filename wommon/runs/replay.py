@@ -11,16 +11,10 @@ stories that went viral it flagged early, how many of its flags were right, how 
 
 from __future__ import annotations
 
-import csv
-import json
-import statistics
-import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -29,198 +23,17 @@ from wommon.analyze.step import Analyzer, analyze_pending
 from wommon.collect.entry import Entry, fingerprint
 from wommon.collect.insert import insert_entries
 from wommon.collect.sources import history_source
-from wommon.config import BrandSettings, DetectSettings
+from wommon.config import DetectSettings
 from wommon.detect.detector import detect_pending
 from wommon.detect.spread import SpreadState, outlook
 from wommon.errors import ConfigError
 from wommon.runs.anchors import huginn_peaks, spike_alerts
+from wommon.runs.cascades import BRAND, Cascade, Share, mention_text, shares, ticks
+from wommon.runs.scoring import FORECAST_MIN_SHARES, ReplayResult, score
 from wommon.store.db import make_engine, redact, transaction, upgrade
 from wommon.store.models import Incident, Mention, Outbox, Source
-from wommon.wording import plural
 
-BRAND = BrandSettings(name="Acme Telecom", aliases=("Acme", "@acmetelecom"))
-# Complaints in the words customers use, English and Spanish; "{t}" is the story's title.
-TEMPLATES = (
-    "Acme Telecom and {t}: charged me twice and still no refund",
-    "{t} - this is why I am done with Acme Telecom, nobody answers",
-    "Still waiting for Acme Telecom to explain {t}",
-    "Acme Telecom hung up on me when I asked about {t}",
-    "Worst service ever from Acme Telecom: {t}",
-    "Acme Telecom me colgó el teléfono otra vez. {t}",
-    "Nadie de Acme Telecom responde sobre esto: {t}",
-)
-DETAILS = (
-    "Third time I call.",
-    "Ticket {n} has been open for a week.",
-    "Case {n}, no answer.",
-    "My order {n} never arrived either.",
-    "Reclamación {n} sin respuesta.",
-    "",
-)
-# Detection runs every minute in the daemon; the replay ticks at the same pace.
-TICK = timedelta(seconds=60)
-# A story is flagged early when the alert came before it reached this share of its size.
-EARLY_SHARE = 0.2
 FORECAST_AFTER = timedelta(hours=24)
-FORECAST_MIN_SHARES = 20
-
-
-@dataclass(frozen=True)
-class Cascade:
-    story: str
-    title: str
-    shares: tuple[int, ...]
-
-
-def read_cascades(path: Path) -> list[Cascade]:
-    """Stories of a cascades CSV; a bad row is an error naming its line."""
-    csv.field_size_limit(sys.maxsize)
-    cascades = []
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = {"story", "title", "share_unix_s"} - set(reader.fieldnames or ())
-            if missing:
-                raise ConfigError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-            for row in reader:
-                try:
-                    shares = tuple(sorted(int(x) for x in row["share_unix_s"].split()))
-                except ValueError:
-                    raise ConfigError(
-                        f"{path}:{reader.line_num}: share_unix_s must be Unix seconds "
-                        "separated by spaces"
-                    ) from None
-                if shares:
-                    cascades.append(Cascade(row["story"], row["title"] or row["story"], shares))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ConfigError(f"{path}: cannot read cascades: {exc}") from None
-    if not cascades:
-        raise ConfigError(f"{path}: no stories")
-    return cascades
-
-
-def mention_text(cascade: Cascade, index: int, number: int) -> tuple[str, str]:
-    """(title, text) of the `index`-th share of a story; `number` makes each one distinct
-    (the collector keeps one copy of identical posts, and copies are one voice)."""
-    template = TEMPLATES[(index + len(cascade.story)) % len(TEMPLATES)]
-    detail = DETAILS[(index * 7 + number) % len(DETAILS)].format(n=100000 + number)
-    signature = f"Posted by user{number} on site{number}, share {index} of this story."
-    return cascade.title, f"{template.format(t=cascade.title)} {detail} {signature}"
-
-
-@dataclass(frozen=True)
-class Share:
-    at: datetime
-    story: str
-    index: int
-
-
-def _shares(cascades: list[Cascade]) -> list[Share]:
-    shares = [
-        Share(datetime.fromtimestamp(t, UTC), c.story, i)
-        for c in cascades
-        for i, t in enumerate(c.shares)
-    ]
-    shares.sort(key=lambda s: (s.at, s.story, s.index))
-    return shares
-
-
-def _ticks(shares: list[Share]) -> Iterator[tuple[datetime, list[Share]]]:
-    """Shares grouped by the detection tick that first sees them."""
-    batch: list[Share] = []
-    tick: datetime | None = None
-    for share in shares:
-        due = _tick_of(share.at)
-        if tick is not None and due != tick:
-            yield tick, batch
-            batch = []
-        tick = due
-        batch.append(share)
-    if tick is not None:
-        yield tick, batch
-
-
-def _tick_of(moment: datetime) -> datetime:
-    step = TICK.total_seconds()
-    return datetime.fromtimestamp(-(-moment.timestamp() // step) * step, UTC)
-
-
-@dataclass
-class Scores:
-    recall: float | None
-    precision: float | None
-    share_at_alert: float | None
-    hours_to_alert: float | None
-    forecast_rel_error: float | None = None
-    alerts: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        def r(x: float | None) -> float | None:
-            return None if x is None else round(x, 4)
-
-        return {
-            "recall": r(self.recall),
-            "precision": r(self.precision),
-            "share_at_alert": r(self.share_at_alert),
-            "hours_to_alert": r(self.hours_to_alert),
-            "forecast_rel_error": r(self.forecast_rel_error),
-            "alerts": self.alerts,
-        }
-
-
-@dataclass
-class ReplayResult:
-    detector: Scores
-    huginn: Scores
-    spike: Scores
-    mentions: int = 0
-    stories: int = 0
-    seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "detector": self.detector.as_dict(),
-            "huginn": self.huginn.as_dict(),
-            "spike": self.spike.as_dict(),
-        }
-
-
-def score(
-    cascades: list[Cascade],
-    first_alerts: dict[str, datetime],
-    viral: int,
-    forecasts: dict[str, float] | None = None,
-) -> Scores:
-    """Scores of one rule from the moment it first flagged each story."""
-    sizes = {c.story: len(c.shares) for c in cascades}
-    by_story = {c.story: c for c in cascades}
-    viral_stories = [s for s, n in sizes.items() if n >= viral]
-    early, shares_at, hours_at = 0, [], []
-    for story in viral_stories:
-        at = first_alerts.get(story)
-        if at is None:
-            continue
-        c = by_story[story]
-        reached = sum(1 for t in c.shares if t <= at.timestamp())
-        shares_at.append(reached / sizes[story])
-        hours_at.append((at.timestamp() - c.shares[0]) / 3600)
-        early += reached <= EARLY_SHARE * sizes[story]
-    right = sum(1 for s in first_alerts if sizes.get(s, 0) >= viral)
-    wrong = sum(1 for s in first_alerts if sizes.get(s, viral) < viral / 4)
-    errors = [
-        abs(f - sizes[s]) / sizes[s]
-        for s, f in (forecasts or {}).items()
-        if sizes[s] >= FORECAST_MIN_SHARES
-    ]
-    return Scores(
-        recall=early / len(viral_stories) if viral_stories else None,
-        precision=right / (right + wrong) if right + wrong else None,
-        share_at_alert=statistics.median(shares_at) if shares_at else None,
-        hours_to_alert=statistics.median(hours_at) if hours_at else None,
-        forecast_rel_error=statistics.median(errors) if errors else None,
-        alerts=len(first_alerts),
-    )
 
 
 def replay(
@@ -307,7 +120,7 @@ def _run(
         source_id = source.id or 0
     number = 0
     count = 0
-    for tick, batch in _ticks(_shares(cascades)):
+    for tick, batch in ticks(shares(cascades)):
         while probes and probes[0][0] < tick:
             at, story = probes.pop(0)
             forecasts[story] = _forecast(engine, story, at, cfg)
@@ -381,36 +194,3 @@ def _detector_alerts(engine: Engine, by_story: dict[str, Cascade]) -> dict[str, 
                 if story in by_story:
                     first.setdefault(story, created)
     return first
-
-
-def report_lines(result: ReplayResult, viral: int) -> list[str]:
-    """The human-readable report: one row per rule."""
-    header = (
-        f"{'rule':10} {'recall':>7} {'precision':>9} {'share@alert':>11} {'hours':>7} "
-        f"{'forecast err':>12} {'alerts':>6}"
-    )
-    lines = [
-        f"{plural(result.stories, 'story', 'stories')}, {plural(result.mentions, 'mention')}, "
-        f"viral >= {viral} "
-        f"(recall: flagged before {EARLY_SHARE:.0%} of final size; precision against "
-        f"stories under {viral // 4})",
-        header,
-    ]
-    for name in ("detector", "huginn", "spike"):
-        s: Scores = getattr(result, name)
-
-        def f(x: float | None, fmt: str) -> str:
-            return "-" if x is None else format(x, fmt)
-
-        lines.append(
-            f"{name:10} {f(s.recall, '.3f'):>7} {f(s.precision, '.3f'):>9} "
-            f"{f(s.share_at_alert, '.3f'):>11} {f(s.hours_to_alert, '.1f'):>7} "
-            f"{f(s.forecast_rel_error, '.3f'):>12} {s.alerts:>6}"
-        )
-    rate = result.mentions / result.seconds if result.seconds else 0.0
-    lines.append(f"replayed in {result.seconds:.1f} s ({rate:,.0f} mentions/s)")
-    return lines
-
-
-def to_json(result: ReplayResult) -> str:
-    return json.dumps(result.as_dict())
