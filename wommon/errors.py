@@ -18,7 +18,12 @@ class ConfigError(WommonError, ValueError):
 
 
 class StorageError(WommonError):
-    """The database could not be reached, migrated or written."""
+    """The database could not be reached, migrated or written. `reason` is the cause
+    without the database's name, for a message that adds what was being done."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class FetchError(WommonError):

@@ -28,7 +28,7 @@ from wommon.detect.lookups import Lookups
 from wommon.detect.review import review
 from wommon.detect.spread import SpreadState, observe
 from wommon.detect.voices import novelty
-from wommon.store.db import transaction
+from wommon.store.db import reading, transaction
 from wommon.store.enums import GROUPING_STATES, OPEN_STATES, State, Status
 from wommon.store.locks import try_xact_lock
 from wommon.store.models import Incident, Mention, Source
@@ -110,7 +110,7 @@ def _mark_unbranded(engine: Engine, now: datetime, historical: bool) -> int:
 def _brands_to_review(engine: Engine, now: datetime, historical: bool) -> tuple[list[str], bool]:
     """Brands with mentions to group, and brands with open incidents (they cool and
     resolve with time); and whether mentions of no brand are pending."""
-    with Session(engine) as session:
+    with reading(engine) as session:
         pending = session.exec(
             select(Mention.brand).where(*_pending(now, historical)).distinct()
         ).all()

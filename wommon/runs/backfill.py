@@ -34,7 +34,7 @@ from wommon.detect.detector import detect_pending
 from wommon.detect.history import forget_history
 from wommon.errors import ConfigError, FetchError, ParseError
 from wommon.runs.findings import FoundAlert, FoundIncident, baselines, findings
-from wommon.store.db import transaction
+from wommon.store.db import reading, transaction
 from wommon.store.models import Mention, Source
 from wommon.wording import plural
 
@@ -335,7 +335,7 @@ def _file_source(session: Session, path: Path, now: datetime) -> Source:
 
 
 def _first_pending(engine: Engine) -> datetime | None:
-    with Session(engine) as session:
+    with reading(engine) as session:
         return session.exec(
             select(Mention.published_at)
             .where(col(Mention.historical), col(Mention.detected_at).is_(None))

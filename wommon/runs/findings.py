@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import col, func, select
 
+from wommon.store.db import reading
 from wommon.store.enums import Kind
 from wommon.store.models import BrandHour, Incident, Outbox
 
@@ -39,7 +40,7 @@ def baselines(engine: Engine) -> dict[str, dict[str, Any]]:
     """What each brand's baseline has been learnt from: the span of its hourly counts and
     its usual number of negative mentions a day. History seeds it, so live detection
     starts knowing what a normal day looks like."""
-    with Session(engine) as session:
+    with reading(engine) as session:
         rows = session.exec(
             select(
                 BrandHour.brand,
@@ -65,7 +66,7 @@ def findings(
 ) -> tuple[list[FoundIncident], list[FoundAlert]]:
     """History's incidents first seen in the window, and the alerts they raised (or would
     have: suppressed), in time order."""
-    with Session(engine) as session:
+    with reading(engine) as session:
         query = select(Incident).where(col(Incident.historical), col(Incident.first_seen) <= until)
         if since is not None:
             query = query.where(col(Incident.first_seen) >= since)

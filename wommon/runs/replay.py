@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from wommon.analyze.step import Analyzer, analyze_pending
 from wommon.collect.entry import Entry, fingerprint
@@ -30,7 +30,7 @@ from wommon.errors import ConfigError
 from wommon.runs.anchors import huginn_peaks, spike_alerts
 from wommon.runs.cascades import BRAND, Cascade, Share, mention_text, shares, ticks
 from wommon.runs.scoring import FORECAST_MIN_SHARES, ReplayResult, score
-from wommon.store.db import make_engine, redact, transaction, upgrade
+from wommon.store.db import make_engine, reading, redact, transaction, upgrade
 from wommon.store.models import Incident, Mention, Outbox, Source
 
 FORECAST_AFTER = timedelta(hours=24)
@@ -53,7 +53,7 @@ def replay(
     engine = make_engine(database_url)
     try:
         upgrade(engine)
-        with Session(engine) as session:
+        with reading(engine) as session:
             if session.exec(select(Mention.id).limit(1)).first() is not None:
                 raise ConfigError(
                     f"{redact(database_url)}: replay needs an empty database (this one "
@@ -162,7 +162,7 @@ def _forecast(engine: Engine, story: str, at: datetime, cfg: DetectSettings) -> 
     """The detector's forecast for `story` at `at`: that of the incident holding most of
     its mentions so far, or what it has when none holds any (every mention was judged not
     negative)."""
-    with Session(engine) as session:
+    with reading(engine) as session:
         rows = session.exec(
             select(Mention.incident_id).where(
                 col(Mention.uid).startswith(f"{story}/"), col(Mention.incident_id).is_not(None)
@@ -179,7 +179,7 @@ def _forecast(engine: Engine, story: str, at: datetime, cfg: DetectSettings) -> 
 def _detector_alerts(engine: Engine, by_story: dict[str, Cascade]) -> dict[str, datetime]:
     """The first time each story was alerted: an incident's alert belongs to the story most
     of its mentions come from."""
-    with Session(engine) as session:
+    with reading(engine) as session:
         opened = session.exec(
             select(Outbox.incident_id, Outbox.created_at)
             .where(Outbox.kind == "open")

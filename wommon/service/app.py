@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from wommon import defaults
 from wommon.alert.digest import enqueue_digest
@@ -42,7 +42,7 @@ from wommon.detect.detector import DetectReport, detect_pending
 from wommon.errors import ConfigError, StorageError
 from wommon.service.metrics import Metrics
 from wommon.store import heartbeat
-from wommon.store.db import check_integrity, make_engine, redact, transaction, upgrade
+from wommon.store.db import check_integrity, make_engine, reading, redact, transaction, upgrade
 from wommon.store.models import Outbox, Source
 
 log = logging.getLogger("wommon")
@@ -51,7 +51,7 @@ log = logging.getLogger("wommon")
 def dead_owners(engine: Engine, host: str) -> list[str]:
     """Claim owners on this host whose process is gone (killed, crashed): their leases can
     be taken over now rather than after they expire."""
-    with Session(engine) as session:
+    with reading(engine) as session:
         owners = set(
             session.exec(select(Source.lease_owner).where(col(Source.lease_owner).is_not(None)))
         )
@@ -168,10 +168,10 @@ class Pipeline:
         try:
             with transaction(self.engine) as session:
                 sync_sources(session, settings.sources, self.clock.now())
-        except SQLAlchemyError as exc:
+        except StorageError as exc:
             raise StorageError(
                 f"{redact(settings.storage.url)}: the configured sources could not be stored: "
-                f"{exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"
+                f"{exc.reason}"
             ) from None
 
     def prepare(self) -> None:
@@ -304,7 +304,7 @@ class Pipeline:
             release_outbox(self.engine, self.owner)
             with transaction(self.engine) as session:
                 heartbeat.forget(session, [self.owner])
-        except SQLAlchemyError as exc:
+        except (StorageError, SQLAlchemyError) as exc:
             log.warning("could not release claims at stop (they expire by themselves): %s", exc)
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._parser.close()

@@ -66,8 +66,10 @@ class JobBook:
 
 def describe_error(exc: Exception, database: str) -> str:
     """A job's error for logs and health: storage errors name the database."""
+    if isinstance(exc, StorageError):
+        return str(exc) if database in str(exc) else f"{database}: {exc.reason}"
     text = f"{exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"
-    storage = isinstance(exc, StorageError) or exc.__class__.__module__.startswith("sqlalchemy")
+    storage = exc.__class__.__module__.startswith("sqlalchemy")
     return f"{database}: {text}" if storage and database not in text else text
 
 

@@ -18,9 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from wommon.config import Settings
-from wommon.errors import StorageError
 from wommon.service.status import source_state
-from wommon.store.db import current_revision, damaged, make_engine, redact, require_schema
+from wommon.store.db import current_revision, make_engine, require_schema, storage_error
 from wommon.store.enums import OPEN_STATES
 from wommon.store.models import Incident, Mention, Outbox, Source
 
@@ -63,16 +62,9 @@ def reading(settings: Settings, *, schema: bool = True) -> Iterator[Session]:
         with Session(engine) as session:
             yield session
     except SQLAlchemyError as exc:
-        raise _storage_error(url, exc) from None
+        raise storage_error(url, exc) from None
     finally:
         engine.dispose()
-
-
-def _storage_error(url: str, exc: SQLAlchemyError) -> StorageError:
-    reason = str(getattr(exc, "orig", exc))
-    if "malformed" in reason or "not a database" in reason:
-        return StorageError(damaged(url, reason))
-    return StorageError(f"{redact(url)}: {exc.__class__.__name__}: {reason}")
 
 
 def has_schema(engine: Engine) -> bool:

@@ -185,8 +185,34 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def storage_error(url: str, exc: SQLAlchemyError) -> StorageError:
+    """A database error as wommon tells it: the database (password hidden) and the cause;
+    a damaged SQLite file says how to recover it."""
+    reason = str(getattr(exc, "orig", None) or exc)
+    if "malformed" in reason or "not a database" in reason:
+        return StorageError(damaged(url, reason), reason)
+    cause = f"{exc.__class__.__name__}: {reason}"
+    return StorageError(f"{redact(url)}: {cause}", cause)
+
+
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
-    """One unit of work: committed whole at the end, rolled back whole on any error."""
-    with Session(engine, expire_on_commit=False) as session, session.begin():
-        yield session
+    """One unit of work: committed whole at the end, rolled back whole on any error. A
+    database error leaves it as a StorageError naming the database: the one place storage
+    errors are translated."""
+    try:
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            yield session
+    except SQLAlchemyError as exc:
+        raise storage_error(str(engine.url), exc) from exc
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A session to read with; its database errors become StorageError, as in
+    `transaction`."""
+    try:
+        with Session(engine) as session:
+            yield session
+    except SQLAlchemyError as exc:
+        raise storage_error(str(engine.url), exc) from exc

@@ -19,14 +19,15 @@ from typing import Any
 
 from flask import Flask, Response, abort, render_template, request
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from wommon import __version__
 from wommon.charts import draw as charts
 from wommon.clock import Clock, since
 from wommon.config import Settings
+from wommon.errors import StorageError
 from wommon.redaction import redact_text
+from wommon.store.db import reading
 from wommon.store.enums import State
 from wommon.web import reads
 from wommon.web.links import safe_href, slack_thread
@@ -56,10 +57,10 @@ def create_app(
 
     def read(step: Callable[[Session], Any]) -> Any:
         try:
-            with Session(engine) as session:
+            with reading(engine) as session:
                 return step(session)
-        except SQLAlchemyError as exc:
-            log.warning("web_database_error error=%s", redact_text(str(exc.__class__.__name__)))
+        except StorageError as exc:
+            log.warning("web_database_error error=%s", redact_text(exc.reason))
             abort(503, "the database did not answer: try again in a moment")
 
     @app.before_request
