@@ -139,12 +139,12 @@ def test_reload_applies_a_good_config_and_keeps_the_old_on_a_bad_one(
         path.write_text(base + '[[sources]]\nname = "c"\nurl = "ftp://c.example/feed"\n')
         daemon.request_reload()
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and "reload rejected" not in caplog.text:
+        while time.monotonic() < deadline and "reload_rejected" not in caplog.text:
             time.sleep(0.05)
     finally:
         daemon.request_stop()
         runner.join(10)
-    assert "reload rejected, keeping the running config" in caplog.text
+    assert "reload_rejected" in caplog.text and "action=keeping the running config" in caplog.text
     assert "sources[0].url: must be an http:// or https:// URL" in caplog.text
     assert [s.name for s in pipeline.settings.sources] == ["b"]
     engine = make_engine(db_url)

@@ -41,6 +41,49 @@ class Redactor:
 
 REDACT = Redactor()
 
+# LogRecord's own attributes: a field of the same name is stored with a trailing "_".
+_RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
+
+
+class EventLog:
+    """Log events with fields. A text line reads `event key=value ...`; in JSON mode the
+    line is `{"event": "fetch_failed", "source": ..., "error": ..., "level": ...}`, every
+    field a key of its own, so a log shipper filters on fields, not on words."""
+
+    def __init__(self, name: str) -> None:
+        self.logger = logging.getLogger(name)
+
+    def debug(self, event: str, **fields: object) -> None:
+        self._emit(logging.DEBUG, event, fields)
+
+    def info(self, event: str, **fields: object) -> None:
+        self._emit(logging.INFO, event, fields)
+
+    def warning(self, event: str, **fields: object) -> None:
+        self._emit(logging.WARNING, event, fields)
+
+    def error(self, event: str, **fields: object) -> None:
+        self._emit(logging.ERROR, event, fields)
+
+    def exception(self, event: str, **fields: object) -> None:
+        self._emit(logging.ERROR, event, fields, exc_info=True)
+
+    def _emit(
+        self, level: int, event: str, fields: dict[str, object], exc_info: bool = False
+    ) -> None:
+        if not self.logger.isEnabledFor(level):
+            return
+        text = " ".join([event, *(f"{k}={v}" for k, v in fields.items())])
+        extra = {
+            "event": event,
+            **{(f"{k}_" if k in _RESERVED else k): v for k, v in fields.items()},
+        }
+        self.logger.log(level, "%s", text, extra=extra, exc_info=exc_info, stacklevel=3)
+
+
+def events(name: str) -> EventLog:
+    return EventLog(name)
+
 
 class _Redacting(logging.Formatter):
     def __init__(self, inner: logging.Formatter, journald: bool) -> None:

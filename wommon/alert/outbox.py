@@ -10,7 +10,6 @@ Permanent errors stop retries and leave the reason on the row for `wommon status
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from sqlalchemy import func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from wommon import defaults
+from wommon import defaults, logs
 from wommon.alert import digest
 from wommon.alert.notifier import Alert, Notifier, Receipt
 from wommon.alert.pacer import Pacing
@@ -31,7 +30,7 @@ from wommon.store.db import transaction
 from wommon.store.enums import Status
 from wommon.store.models import Incident, Outbox
 
-log = logging.getLogger(__name__)
+log = logs.events(__name__)
 UNSENT = (Status.PENDING, Status.SENDING)
 
 
@@ -170,7 +169,7 @@ def deliver_due(
                 held += 1
             continue
         if not _renew(engine, item.row_id, owner, clock()):
-            log.warning("lease_lost key=%s action=not sent", alert.key)
+            log.warning("lease_lost", key=alert.key, action="not sent")
             continue
         receipt = None
         if item.seen_before:
@@ -180,23 +179,23 @@ def deliver_due(
                 if item.unverified_sends >= MAX_UNVERIFIED_SENDS:
                     _record_failure(engine, item.row_id, _unverifiable(exc), now, target, owner)
                     failed += 1
-                    log.error("alert_unverifiable key=%s reason=%s action=stopped", alert.key, exc)
+                    log.error("alert_unverifiable", key=alert.key, reason=exc, action="stopped")
                     continue
                 log.warning(
-                    "alert_unverifiable key=%s reason=%s action=sending once more "
-                    "(at most one duplicate)",
-                    alert.key,
-                    exc.reason,
+                    "alert_unverifiable",
+                    key=alert.key,
+                    reason=exc.reason,
+                    action="sending once more (at most one duplicate)",
                 )
                 _count_unverified(engine, item.row_id)
         if receipt is not None:
-            log.info("alert already in Slack, not posting again key=%s", alert.key)
+            log.info("alert_already_in_slack", key=alert.key, action="not posting again")
         else:
             try:
                 if pacer:
                     pacer.wait(channel)
                     if not _renew(engine, item.row_id, owner, clock()):
-                        log.warning("lease_lost key=%s action=not sent", alert.key)
+                        log.warning("lease_lost", key=alert.key, action="not sent")
                         continue
                 receipt = notifier.send(alert)
             except DeliveryError as exc:
@@ -208,10 +207,10 @@ def deliver_due(
                 else:
                     retrying += 1
                 log.warning(
-                    "alert_not_delivered key=%s reason=%s action=%s",
-                    alert.key,
-                    exc.reason,
-                    RETRY_HINT if exc.permanent else "will retry",
+                    "alert_not_delivered",
+                    key=alert.key,
+                    reason=exc.reason,
+                    action=RETRY_HINT if exc.permanent else "will retry",
                 )
                 continue
         _record_sent(engine, item.row_id, receipt, now, owner)

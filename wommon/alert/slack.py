@@ -11,7 +11,6 @@ Tokens never appear in an error: messages carry Slack's error code only.
 from __future__ import annotations
 
 import contextlib
-import logging
 import re
 import threading
 from datetime import timedelta
@@ -20,6 +19,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from wommon import logs
 from wommon.alert.blocks import (
     clip,
     digest_messages,
@@ -34,7 +34,7 @@ from wommon.alert.render import headline
 from wommon.alert.responses import retry_after, safe
 from wommon.errors import DeliveryError
 
-log = logging.getLogger(__name__)
+log = logs.events(__name__)
 
 # Errors where trying again later can succeed; every other Slack error needs a person.
 RETRYABLE = frozenset(
@@ -165,14 +165,14 @@ class SlackNotifier:
             if error in NO_FILES:
                 self._files = False
                 log.warning(
-                    "chart_skipped reason=%s fix=%s",
-                    error,
-                    "add the files:write scope to the Slack app and reinstall it",
+                    "chart_skipped",
+                    reason=error,
+                    fix="add the files:write scope to the Slack app and reinstall it",
                 )
             else:
-                log.warning("chart_failed error=%s", describe(error))
+                log.warning("chart_failed", error=describe(error))
         except (SlackClientError, OSError, ValueError) as exc:
-            log.warning("chart_failed error=%s", f"{exc.__class__.__name__}: {safe(exc)}")
+            log.warning("chart_failed", error=f"{exc.__class__.__name__}: {safe(exc)}")
 
     def _digest(self, alert: Alert, metadata: dict[str, Any]) -> Receipt:
         messages = digest_messages(alert.payload)
@@ -243,10 +243,10 @@ class SlackNotifier:
             return self._channel_id(channel)
         except DeliveryError as exc:
             log.warning(
-                "slack_channel_unresolved channel=%s reason=%s consequence=%s",
-                channel,
-                exc.reason,
-                "a post whose answer is lost cannot be checked and may be sent once more",
+                "slack_channel_unresolved",
+                channel=channel,
+                reason=exc.reason,
+                consequence="a post whose answer is lost cannot be checked: it may go twice",
             )
             return channel
 

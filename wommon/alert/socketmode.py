@@ -3,7 +3,6 @@ public HTTP endpoint. Enabled when an app-level token (xapp-) is configured."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -14,9 +13,10 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from sqlalchemy.engine import Engine
 
+from wommon import logs
 from wommon.alert.actions import apply_action
 
-log = logging.getLogger(__name__)
+log = logs.events(__name__)
 PREFIX = "wommon_"
 
 
@@ -37,7 +37,7 @@ class ButtonListener:
 
     def start(self) -> None:
         self._client.connect()
-        log.info("listening for Slack button clicks (Socket Mode)")
+        log.info("buttons_listening", via="Socket Mode")
 
     def stop(self) -> None:
         self._client.close()
@@ -63,9 +63,9 @@ class ButtonListener:
                 self._window_hours,
             )
             log.info(
-                "button action=%s incident=%s user=%s %s",
-                action_id.removeprefix(PREFIX),
-                value,
-                who,
-                "recorded" if done else "ignored",
+                "button",
+                action=action_id.removeprefix(PREFIX),
+                incident=value,
+                user=who,
+                detail="recorded" if done else "ignored",
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import tempfile
@@ -69,6 +70,8 @@ def replay_command(
 
     if database and keep:
         fail("--database and --keep both say where to replay: give one")
+    # The replay's report is its output: one line per incident it alerts on would bury it.
+    logging.getLogger("wommon.detect").setLevel(logging.WARNING)
     previous = signal.signal(signal.SIGTERM, _interrupted)
     try:
         cascades = read_cascades(path)[:limit] if limit else read_cascades(path)

@@ -7,7 +7,6 @@ that were not stored, and a lost claim stores nothing.
 
 from __future__ import annotations
 
-import logging
 import random
 import threading
 import time
@@ -20,7 +19,7 @@ import requests
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from wommon import defaults
+from wommon import defaults, logs
 from wommon.collect.claims import (
     HostQueues,
     SourceTask,
@@ -36,7 +35,7 @@ from wommon.redaction import redact_url
 from wommon.store.db import transaction
 from wommon.store.models import Source
 
-log = logging.getLogger(__name__)
+log = logs.events(__name__)
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ def poll(
     except (FetchError, ParseError) as exc:
         return Outcome(task, error=str(exc))
     except Exception as exc:  # a parser bug must cost one source, not the run
-        log.exception("unexpected error polling source=%s", task.name)
+        log.exception("unexpected_error_polling", source=task.name)
         return Outcome(
             task, error=f"{redact_url(task.url)}: internal error: {exc.__class__.__name__}: {exc}"
         )
@@ -122,7 +121,7 @@ def record(
         .with_for_update()
     ).first()
     if src is None:
-        log.warning("lease_lost source=%s action=outcome discarded", outcome.task.name)
+        log.warning("lease_lost", source=outcome.task.name, action="outcome discarded")
         return None
     src.lease_owner = src.lease_until = None
     src.last_fetch_at = now
@@ -138,12 +137,12 @@ def record(
         if outcome.status == 410:
             src.enabled = False
             src.disabled_reason = "the server says the feed is gone (HTTP 410)"
-            log.warning("source disabled source=%s reason=HTTP 410 Gone url=%s", src.name, src.url)
+            log.warning("source_disabled", source=src.name, reason="HTTP 410 Gone", url=src.url)
     else:
         if outcome.feed is not None:
             added = insert_entries(session, src, outcome.feed.entries, now)
         if outcome.moved_to and outcome.moved_to != src.url:
-            log.info("source moved source=%s from=%s to=%s", src.name, src.url, outcome.moved_to)
+            log.info("source_moved", source=src.name, old_url=src.url, new_url=outcome.moved_to)
             src.url = outcome.moved_to
         src.consecutive_failures = 0
         src.last_error = None

@@ -8,7 +8,6 @@ costs what its new mentions cost, not what the open stories hold.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from wommon import logs
 from wommon.analyze import embed
 from wommon.config import BrandSettings, DetectSettings
 from wommon.detect.baseline import hour_of
@@ -33,7 +33,7 @@ from wommon.store.enums import GROUPING_STATES, OPEN_STATES, State, Status
 from wommon.store.locks import try_xact_lock
 from wommon.store.models import Incident, Mention, Source
 
-log = logging.getLogger("wommon.detect")
+log = logs.events("wommon.detect")
 
 
 @dataclass(frozen=True)
@@ -288,6 +288,9 @@ def _open(
     )
     session.add(incident)
     session.flush()
+    (log.debug if historical else log.info)(
+        "incident_opened", incident=incident.id, brand=incident.brand
+    )
     return incident
 
 
@@ -314,7 +317,7 @@ def _join(
     incident.first_seen = min(incident.first_seen, mention.published_at)
     now_state = on_new_mention(State(incident.state))
     if now_state != incident.state:
-        log.debug("incident re-opened incident=%s brand=%s", incident.id, incident.brand)
+        log.debug("incident_reopened", incident=incident.id, brand=incident.brand)
         incident.state = now_state
     return centroid
 

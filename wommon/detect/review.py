@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from wommon import logs
 from wommon.config import DetectSettings
 from wommon.detect.headline import refresh_aspect, refresh_label
 from wommon.detect.incidents import Decision, IncidentFigures, decide
@@ -16,6 +17,16 @@ from wommon.detect.spread import SpreadState, outlook
 from wommon.store.enums import Kind, State
 from wommon.store.models import Incident
 from wommon.store.outbox import enqueue
+
+log = logs.events("wommon.detect")
+# What each decision is logged as.
+_EVENTS = {
+    Kind.OPEN: "incident_alerted",
+    Kind.UPDATE: "incident_grew",
+    Kind.ESCALATE: "incident_escalated",
+    Kind.REOPEN: "incident_reopened",
+    Kind.RESOLVE: "incident_resolved",
+}
 
 
 def review(
@@ -56,6 +67,15 @@ def review(
         incident.forecast_threshold_at = seen.threshold_at
     queued = 0
     if decision.notify is not None:
+        # History's stories (backfill) are reported at the end, not one line each.
+        (log.debug if incident.historical else log.info)(
+            _EVENTS[decision.notify],
+            incident=incident.id,
+            brand=incident.brand,
+            severity=decision.severity,
+            mentions=incident.mentions,
+            p_viral=incident.p_viral,
+        )
         refresh_aspect(session, incident)
         if decision.notify in (Kind.OPEN, Kind.ESCALATE, Kind.REOPEN):
             refresh_label(session, incident)

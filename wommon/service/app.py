@@ -6,7 +6,6 @@ a simulated clock. Both go through the same functions, so what is tested is what
 
 from __future__ import annotations
 
-import logging
 import os
 import random
 import socket
@@ -20,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
-from wommon import defaults
+from wommon import defaults, logs
 from wommon.alert.digest import enqueue_digest
 from wommon.alert.factory import default_notifier, delivery_digest
 from wommon.alert.notifier import Notifier
@@ -45,7 +44,7 @@ from wommon.store import heartbeat
 from wommon.store.db import check_integrity, make_engine, reading, redact, transaction, upgrade
 from wommon.store.models import Outbox, Source
 
-log = logging.getLogger("wommon")
+log = logs.events("wommon")
 
 
 def dead_owners(engine: Engine, host: str) -> list[str]:
@@ -178,7 +177,7 @@ class Pipeline:
         """Migrate the schema and load the configured sources: run before any job."""
         warning = expat_warning()
         if warning:
-            log.warning("xml parser: %s", warning)
+            log.warning("xml_parser_warning", warning=warning)
         check_integrity(self.engine)
         upgrade(self.engine)
         self._sync(self.settings)
@@ -187,7 +186,7 @@ class Pipeline:
         # and its claims are taken over when the row goes stale.
         self.heartbeat("{}")
         for owner in dead_owners(self.engine, socket.gethostname()):
-            log.info("taking over claims of a dead process owner=%s", owner)
+            log.info("claims_taken_over", owner=owner, reason="its process is gone")
             release_owned(self.engine, owner, self.clock.now())
             release_outbox(self.engine, owner)
 
@@ -195,7 +194,7 @@ class Pipeline:
         """Alerts that failed for good under another Slack setup get another chance."""
         retried = retry_failed(self.engine, self.clock.now(), changed_from=self.target)
         if retried:
-            log.info("alerts_retried reason=delivery settings changed count=%d", len(retried))
+            log.info("alerts_retried", reason="delivery settings changed", count=len(retried))
 
     def heartbeat(self, jobs: str) -> list[str]:
         """Say this daemon is alive (with how its jobs fare), and give back the claims of
@@ -210,7 +209,7 @@ class Pipeline:
             gone = heartbeat.stale(session, now, timedelta(seconds=misses), self.owner)
             heartbeat.forget(session, gone)
         for owner in gone:
-            log.warning("daemon_silent owner=%s action=releasing its claims", owner)
+            log.warning("daemon_silent", owner=owner, action="releasing its claims")
             release_owned(self.engine, owner, self.clock.now())
             release_outbox(self.engine, owner)
         return gone
@@ -234,10 +233,10 @@ class Pipeline:
         )
         if report.polled:
             log.info(
-                "collected polled=%d failed=%d new_mentions=%d",
-                report.polled,
-                report.failed,
-                report.new_mentions,
+                "collected",
+                polled=report.polled,
+                failed=report.failed,
+                new_mentions=report.new_mentions,
             )
         return report
 
@@ -249,7 +248,7 @@ class Pipeline:
             if done == 0:
                 break
         if total:
-            log.info("analyzed mentions=%d", total)
+            log.info("analyzed", mentions=total)
         return total
 
     def detect(self) -> DetectReport:
@@ -260,10 +259,10 @@ class Pipeline:
             report += detect_pending(self.engine, s.detect, s.brands, self.clock.now())
         if report.incidents_opened or report.alerts_queued:
             log.info(
-                "detected mentions=%d incidents_opened=%d alerts_queued=%d",
-                report.mentions,
-                report.incidents_opened,
-                report.alerts_queued,
+                "detected",
+                mentions=report.mentions,
+                incidents_opened=report.incidents_opened,
+                alerts_queued=report.alerts_queued,
             )
         return report
 
@@ -284,12 +283,7 @@ class Pipeline:
             self.metrics.deliveries.labels("retrying").inc(report.retrying)
             self.metrics.deliveries.labels("failed").inc(report.failed)
         if report.sent or report.failed or report.retrying:
-            log.info(
-                "delivered sent=%d retrying=%d failed=%d",
-                report.sent,
-                report.retrying,
-                report.failed,
-            )
+            log.info("delivered", sent=report.sent, retrying=report.retrying, failed=report.failed)
         return report
 
     def run_once(self) -> CycleReport:
@@ -305,7 +299,7 @@ class Pipeline:
             with transaction(self.engine) as session:
                 heartbeat.forget(session, [self.owner])
         except (StorageError, SQLAlchemyError) as exc:
-            log.warning("could not release claims at stop (they expire by themselves): %s", exc)
+            log.warning("claims_not_released", error=exc, note="they expire by themselves")
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._parser.close()
         self._http.close()
@@ -313,10 +307,10 @@ class Pipeline:
 
     def _on_outcome(self, outcome: Outcome, added: int) -> None:
         if outcome.error:
-            log.warning("fetch failed source=%s error=%s", outcome.task.name, outcome.error)
+            log.warning("fetch_failed", source=outcome.task.name, error=outcome.error)
         elif outcome.feed is not None:
             for warning in outcome.feed.warnings:
-                log.warning("feed warning source=%s warning=%s", outcome.task.name, warning)
+                log.warning("feed_warning", source=outcome.task.name, warning=warning)
         if self.metrics:
             result = "error" if outcome.error else "not_modified" if outcome.not_modified else "ok"
             self.metrics.fetches.labels(result).inc()

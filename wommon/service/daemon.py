@@ -12,7 +12,6 @@ are.
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 import time
@@ -40,7 +39,7 @@ from wommon.wording import plural
 if TYPE_CHECKING:
     from wommon.web.server import WebServer
 
-log = logging.getLogger("wommon")
+log = logs.events("wommon")
 
 # Missed runs after a suspend collapse into one (R36); a job never overlaps itself.
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
@@ -81,7 +80,7 @@ class Daemon:
             except Exception as exc:
                 error = describe_error(exc, redact(self.pipeline.settings.storage.url))
                 self.jobs.failed(name, self.pipeline.clock.now(), error)
-                log.error("job_failed job=%s error=%s", name, error)
+                log.error("job_failed", job=name, error=error)
                 if self.pipeline.metrics:
                     self.pipeline.metrics.job_failures.labels(name).inc()
             else:
@@ -114,7 +113,7 @@ class Daemon:
         with self._lock:
             hung = [name for name, started in self._running.items() if now - started > limit]
         if hung:
-            log.error("job hung jobs=%s limit=%gs", ",".join(hung), limit)
+            log.error("job_hung", jobs=",".join(hung), limit=f"{limit:g}s")
         return self.scheduler.running and not hung
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
@@ -123,9 +122,9 @@ class Daemon:
             return
         self._signals += 1
         if self._signals > 1:
-            log.warning("second signal: stopping now")
+            log.warning("second_signal", action="stopping now")
             raise SystemExit(1)
-        log.info("stopping signal=%s", signal.Signals(signum).name)
+        log.info("stopping", signal=signal.Signals(signum).name)
         self.request_stop()
 
     def request_stop(self) -> None:
@@ -165,7 +164,7 @@ class Daemon:
         self.buttons = p.buttons()
         if self.buttons:
             self.buttons.start()
-        log.info("started sources=%d brands=%d", len(p.settings.sources), len(p.settings.brands))
+        log.info("started", sources=len(p.settings.sources), brands=len(p.settings.brands))
         self.systemd.ready(self._status_line())
         try:
             self._main_loop()
@@ -252,9 +251,9 @@ class Daemon:
             self.pipeline.reload(settings)
             self._schedule(settings)
         except WommonError as exc:
-            log.error("reload rejected, keeping the running config: %s", exc)
+            log.error("reload_rejected", error=exc, action="keeping the running config")
         else:
-            log.info("reloaded sources=%d brands=%d", len(settings.sources), len(settings.brands))
+            log.info("reloaded", sources=len(settings.sources), brands=len(settings.brands))
         self.systemd.send("READY=1", f"STATUS={self._status_line()}")
 
     def _status_line(self) -> str:
@@ -279,7 +278,7 @@ class Daemon:
         waiter.join(timeout)
         clean = not waiter.is_alive()
         if not clean:
-            log.warning("stop timeout reached after %.0f s: abandoning in-flight work", timeout)
+            log.warning("stop_timeout", seconds=timeout, action="abandoning in-flight work")
         self.pipeline.close()
         log.info("stopped")
         return clean

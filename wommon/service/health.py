@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from wommon import logs
 from wommon.errors import ConfigError
 from wommon.service.metrics import Metrics
 from wommon.service.status import Snapshot
 
-log = logging.getLogger(__name__)
+log = logs.events(__name__)
 
 
 def health(
@@ -79,7 +79,7 @@ class HealthServer:
 
     def start(self) -> None:
         self._thread.start()
-        log.info("health endpoint listening address=%s", self.address)
+        log.info("health_listening", address=self.address)
 
     def stop(self) -> None:
         self._httpd.shutdown()

@@ -10,7 +10,6 @@ Beyond loopback a token is required (HTTP Basic with any user name, or a Bearer 
 from __future__ import annotations
 
 import hmac
-import logging
 from base64 import b64decode
 from collections.abc import Callable
 from datetime import datetime
@@ -21,7 +20,7 @@ from flask import Flask, Response, abort, render_template, request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from wommon import __version__
+from wommon import __version__, logs
 from wommon.charts import draw as charts
 from wommon.clock import Clock, since
 from wommon.config import Settings
@@ -33,7 +32,7 @@ from wommon.web import reads
 from wommon.web.links import safe_href, slack_thread
 from wommon.wording import plural
 
-log = logging.getLogger("wommon.web")
+log = logs.events("wommon.web")
 
 # No script, no frame, nothing from another origin; styles from our own stylesheet only.
 PAGE_POLICY = (
@@ -60,7 +59,7 @@ def create_app(
             with reading(engine) as session:
                 return step(session)
         except StorageError as exc:
-            log.warning("web_database_error error=%s", redact_text(exc.reason))
+            log.warning("web_database_error", error=redact_text(exc.reason))
             abort(503, "the database did not answer: try again in a moment")
 
     @app.before_request

@@ -3,15 +3,15 @@ threads beside the daemon's jobs, started after the database is ready and stoppe
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Any
 
 from waitress.server import create_server
 
+from wommon import logs
 from wommon.errors import ConfigError
 
-log = logging.getLogger("wommon.web")
+log = logs.events("wommon.web")
 
 THREADS = 4
 
@@ -39,7 +39,7 @@ class WebServer:
 
     def start(self) -> None:
         self._thread.start()
-        log.info("web_listening address=%s", self.address)
+        log.info("web_listening", address=self.address)
 
     def _run(self) -> None:
         try:

@@ -4,7 +4,6 @@ and one line in PARSERS."""
 from __future__ import annotations
 
 import contextlib
-import logging
 import multiprocessing
 import os
 import queue
@@ -15,12 +14,12 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import cast
 
-from wommon import defaults
+from wommon import defaults, logs
 from wommon.collect.entry import ParsedFeed
 from wommon.collect.parsers import appstore, googlealerts, jsonfeed, xmlfeed
 from wommon.errors import ParseError
 
-log = logging.getLogger(__name__)
+log = logs.events(__name__)
 Parser = Callable[..., ParsedFeed]
 
 PARSERS: dict[str, Parser] = {
@@ -137,7 +136,7 @@ class _Worker:
             if ready != READY:
                 raise EOFError
             if problem:
-                log.warning("parser_unlimited problem=%s", problem)
+                log.warning("parser_unlimited", problem=problem)
             self._ready = True
         with contextlib.suppress(OSError):  # it stopped reading: its last word says why
             self._conn.send((kind, content, url, content_type))
