@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from slack_sdk import WebClient
 
-from tests.daemons import daemon_env, kill_at_random, start_daemon
-from tests.slack_server import SlackServer
+from tests.support.daemons import daemon_env, kill_at_random, start_daemon
+from tests.support.slack_server import SlackServer
 from wommon.alert.outbox import Routing, deliver_due
 from wommon.alert.pacer import Pacer
 from wommon.alert.sample import sample_payload

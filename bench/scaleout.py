@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
-from tests.daemons import daemon_env, start_daemon
+from tests.support.daemons import daemon_env, start_daemon
 from wommon.store.db import make_engine, upgrade
 from wommon.store.models import Mention, Source
 

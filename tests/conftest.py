@@ -2,19 +2,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from tests.slack_server import SlackServer
+from tests.support import START
+from tests.support.slack_server import SlackServer
 from wommon.clock import SimulatedClock
 from wommon.store.db import make_engine, upgrade
-
-START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
-DATA = Path(__file__).with_name("data")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from wommon import config
 from wommon.errors import ConfigError
 
-EXAMPLE = Path(__file__).parents[1] / "config" / "wommon.example.toml"
+EXAMPLE = Path(__file__).parents[2] / "config" / "wommon.example.toml"
 
 
 def test_example_config_is_valid_and_documents_every_section() -> None:

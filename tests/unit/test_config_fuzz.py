@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from tests.conftest import START
+from tests.support import START
 from wommon import config
 from wommon.clock import SimulatedClock
 from wommon.errors import ConfigError

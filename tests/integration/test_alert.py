@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from tests.conftest import START
-from tests.http_server import HTTPServer, send
-from tests.slack_server import Scripted, SlackServer, channel_id, limit_error
+from tests.support import START
+from tests.support.http_server import HTTPServer, send
+from tests.support.slack_server import Scripted, SlackServer, channel_id, limit_error
 from wommon.alert.blocks import digest_messages, escape, incident_blocks
 from wommon.alert.console import ConsoleNotifier
 from wommon.alert.notifier import Alert
@@ -552,7 +552,7 @@ def test_a_permanently_failed_alert_is_sent_once_the_cause_is_fixed(
     queues it again by hand."""
     from click.testing import CliRunner
 
-    from tests.helpers import settings
+    from tests.support.helpers import settings
     from wommon.cli import main
     from wommon.service.app import Pipeline
 

@@ -22,6 +22,9 @@ from wommon.demo.feedserver import FeedPost, FeedSpec
 from wommon.store.db import transaction
 from wommon.store.models import Mention, Source
 
+# One complaint as customers write it, the seed of the detection tests' story.
+STORY = "Acme charged me twice and refused my refund"
+
 ACME = BrandSettings(name="Acme", aliases=("Acme Corp", "@acme"), exclude=("Acme anvil",))
 
 

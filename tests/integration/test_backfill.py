@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from tests.helpers import ACME, add_mentions, settings
+from tests.support.helpers import ACME, add_mentions, settings
 from wommon.cli import main
 from wommon.clock import SimulatedClock
 from wommon.collect.history import read_history

@@ -27,9 +27,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from tests.daemons import daemon_env, start_daemon
-from tests.http_server import HTTPServer, send
-from tests.slack_server import SlackServer
+from tests.support.daemons import daemon_env, start_daemon
+from tests.support.http_server import HTTPServer, send
+from tests.support.slack_server import SlackServer
 from wommon.clock import SystemClock
 from wommon.store.db import make_engine
 from wommon.store.models import Heartbeat, Incident, Mention, Outbox, Source

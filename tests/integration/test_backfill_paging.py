@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from tests.helpers import settings, source
-from tests.http_server import HTTPServer, send
+from tests.support.helpers import settings, source
+from tests.support.http_server import HTTPServer, send
 from wommon.clock import SimulatedClock
 from wommon.collect.paging import guessed_next, pages
 from wommon.errors import ConfigError

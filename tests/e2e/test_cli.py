@@ -10,13 +10,13 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from tests.daemons import daemon_env, start_daemon
+from tests.support.daemons import daemon_env, start_daemon
 from wommon.cli import main
 from wommon.clock import SystemClock
 from wommon.demo.feedserver import FeedPost, FeedServer, FeedSpec
 from wommon.store.db import head_revision
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
@@ -74,8 +74,8 @@ def test_incidents_explain_themselves(tmp_path: Path) -> None:
     """The list shows each incident's forecast, chance of going viral and key terms."""
     from datetime import timedelta
 
-    from tests.conftest import START
-    from tests.helpers import ACME, add_mentions
+    from tests.support import START
+    from tests.support.helpers import ACME, add_mentions
     from wommon.config import DetectSettings
     from wommon.detect.detector import detect_pending
     from wommon.store.db import make_engine, upgrade
@@ -285,8 +285,8 @@ def test_one_incident_whole_and_the_list_as_json_csv_and_filtered(tmp_path: Path
     import json
     from datetime import timedelta
 
-    from tests.conftest import START
-    from tests.helpers import ACME, add_mentions
+    from tests.support import START
+    from tests.support.helpers import ACME, add_mentions
     from wommon.config import DetectSettings
     from wommon.detect.detector import detect_pending
     from wommon.store.db import make_engine, upgrade

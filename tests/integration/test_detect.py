@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from tests.conftest import START
-from tests.helpers import ACME, add_mentions
+from tests.support import START
+from tests.support.helpers import ACME, STORY, add_mentions
 from wommon.analyze import embed
 from wommon.config import DetectSettings
 from wommon.detect.cluster import Story, StoryIndex, key_terms, terms
@@ -162,9 +162,6 @@ def test_story_index_matches_across_languages_by_meaning() -> None:
     found = index.match("Acme", _words("Acme me cobró dos veces la factura"), lambda: spanish)
     assert found is not None and (found.incident_id, found.reason) == (7, "meaning")
     assert index.match("Acme", _words("shop dirty staff rude"), lambda: other) is None
-
-
-STORY = "Acme charged me twice and refused my refund"
 
 
 def test_detect_groups_a_spreading_story_and_queues_one_alert(engine: Engine) -> None:

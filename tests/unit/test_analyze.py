@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import ACME
+from tests.support.helpers import ACME
 from wommon.analyze.brands import BrandMatcher, fold
 from wommon.analyze.lexicon import LexiconScore, spanish_score
 from wommon.analyze.step import Analyzer

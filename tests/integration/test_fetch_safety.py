@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from tests.http_server import HTTPServer, rss, send
+from tests.support.http_server import HTTPServer, rss, send
 from wommon.collect import guard
 from wommon.collect.guard import AddressPolicy
 from wommon.collect.http import FetchLimits, fetch, new_session

@@ -13,7 +13,7 @@ from prometheus_client import generate_latest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from tests.slack_server import Scripted, SlackServer
+from tests.support.slack_server import Scripted, SlackServer
 from wommon import logs
 from wommon.alert.outbox import Routing, deliver_due
 from wommon.alert.slack import SlackNotifier
@@ -121,8 +121,8 @@ def test_feed_url_credentials_appear_nowhere(
 ) -> None:
     """R37: a feed URL with a password and a token-like query parameter: the fetch error
     stored, the log, `wommon sources` and `wommon inspect` show neither."""
-    from tests.helpers import settings, source
-    from tests.http_server import HTTPServer, send
+    from tests.support.helpers import settings, source
+    from tests.support.http_server import HTTPServer, send
     from wommon.clock import SimulatedClock
     from wommon.service.app import Pipeline
 

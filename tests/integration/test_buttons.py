@@ -12,10 +12,9 @@ from click.testing import CliRunner
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from tests.conftest import START
-from tests.helpers import ACME, add_mentions
-from tests.slack_server import Scripted, SlackServer
-from tests.test_detect import STORY
+from tests.support import START
+from tests.support.helpers import ACME, STORY, add_mentions
+from tests.support.slack_server import Scripted, SlackServer
 from wommon.alert.actions import apply_action
 from wommon.alert.outbox import Routing, deliver_due
 from wommon.alert.slack import SlackNotifier

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from tests.conftest import DATA, START
-from tests.helpers import post, source, story_feeds
+from tests.support import DATA, START
+from tests.support.helpers import post, source, story_feeds
 from wommon.clock import SimulatedClock
 from wommon.collect.guard import AddressPolicy
 from wommon.collect.http import FetchLimits, fetch, new_session

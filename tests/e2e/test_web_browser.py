@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from tests.daemons import NotifySocket, daemon_env, start_daemon
-from tests.helpers import seed_story
+from tests.support.daemons import NotifySocket, daemon_env, start_daemon
+from tests.support.helpers import seed_story
 
 HOSTILE = '<script>document.title="pwned"</script><img src=x onerror=alert(1)> Acme bills twice'
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from tests.conftest import START
-from tests.helpers import source
-from tests.http_server import HTTPServer, rss, send
+from tests.support import START
+from tests.support.helpers import source
+from tests.support.http_server import HTTPServer, rss, send
 from wommon.clock import SimulatedClock
 from wommon.collect.guard import AddressPolicy
 from wommon.collect.http import FetchLimits, new_session

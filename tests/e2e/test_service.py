@@ -23,9 +23,9 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
-from tests.conftest import START
-from tests.daemons import NotifySocket, daemon_env, kill_at_random, start_daemon
-from tests.helpers import settings
+from tests.support import START
+from tests.support.daemons import NotifySocket, daemon_env, kill_at_random, start_daemon
+from tests.support.helpers import settings
 from wommon.clock import SimulatedClock, SystemClock
 from wommon.errors import StorageError
 from wommon.service.app import Pipeline
@@ -38,7 +38,7 @@ from wommon.store.db import make_engine, transaction
 from wommon.store.models import Incident, Mention, Outbox, Source
 from wommon.store.outbox import enqueue
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture
@@ -323,7 +323,7 @@ def test_sigterm_sends_stopping_and_leaves_a_consistent_database(
 ) -> None:
     """R32: SIGTERM during a fetch: STOPPING=1, exit 0 within the stop timeout, the database
     passes integrity_check and no claim is left behind."""
-    from tests.http_server import HTTPServer
+    from tests.support.http_server import HTTPServer
 
     with HTTPServer() as server:
         server.routes["/slow"] = lambda h: time.sleep(30)
@@ -409,8 +409,8 @@ def test_sigkill_at_random_points_loses_nothing(tmp_path: Path) -> None:
     taken over at restart instead of after their lease."""
     import random
 
-    from tests.helpers import story_feeds
-    from tests.slack_server import SlackServer
+    from tests.support.helpers import story_feeds
+    from tests.support.slack_server import SlackServer
     from wommon.demo.feedserver import FeedServer
 
     rng = random.Random(33)

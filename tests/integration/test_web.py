@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from tests.helpers import seed_story, settings
-from tests.slack_server import Scripted, SlackServer
+from tests.support.helpers import seed_story, settings
+from tests.support.slack_server import Scripted, SlackServer
 from wommon.charts import draw as charts
 from wommon.charts.figures import MarkerKind, brand_series, markers, poisson_quantile
 from wommon.cli import main

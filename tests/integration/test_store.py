@@ -1,6 +1,3 @@
-"""Storage under stress: cases R20-R22 (a kill mid-batch, several instances sharing one
-PostgreSQL, a dropped database connection)."""
-
 from __future__ import annotations
 
 import random
@@ -8,17 +5,20 @@ import sqlite3
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
 
-from tests.conftest import START
-from tests.daemons import daemon_env, kill_at_random
-from tests.helpers import settings, source
-from tests.http_server import HTTPServer, rss, send
+from tests.support import START
+from tests.support.daemons import daemon_env, kill_at_random
+from tests.support.helpers import settings, source
+from tests.support.http_server import HTTPServer, rss, send
 from wommon.clock import SimulatedClock
 from wommon.collect.guard import AddressPolicy
 from wommon.collect.http import FetchLimits, new_session
@@ -26,7 +26,71 @@ from wommon.collect.poller import claim_due, collect_due
 from wommon.collect.sources import sync_sources
 from wommon.errors import StorageError
 from wommon.service.app import Pipeline
-from wommon.store.db import make_engine, transaction
+from wommon.store.db import (
+    current_revision,
+    head_revision,
+    make_engine,
+    normalize_url,
+    redact,
+    transaction,
+)
+from wommon.store.models import Source
+
+
+def test_migrations_match_the_models(engine: Engine) -> None:
+    assert current_revision(engine) == head_revision() == "0005"
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
+
+
+def test_datetimes_round_trip_as_aware_utc(engine: Engine) -> None:
+    local = datetime(2026, 3, 2, 9, 0, tzinfo=timezone(timedelta(hours=2)))
+    with transaction(engine) as session:
+        session.add(
+            Source(name="a", kind="rss", url="https://a", interval_seconds=60, next_due_at=local)
+        )
+    with Session(engine) as session:
+        src = session.get(Source, 1)
+        assert src is not None and src.next_due_at == datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+    with pytest.raises(Exception, match="naive datetime"), transaction(engine) as session:
+        session.add(
+            Source(
+                name="b",
+                kind="rss",
+                url="https://b",
+                interval_seconds=60,
+                next_due_at=datetime(2026, 1, 1),
+            )
+        )
+
+
+def test_a_failed_transaction_leaves_nothing_behind(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), transaction(engine) as session:
+        session.add(
+            Source(name="a", kind="rss", url="https://a", interval_seconds=60, next_due_at=START)
+        )
+        session.flush()
+        raise RuntimeError("crash mid-batch")
+    with Session(engine) as session:
+        assert session.get(Source, 1) is None
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    eng = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with eng.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+    eng.dispose()
+
+
+def test_urls_pick_psycopg_and_hide_passwords() -> None:
+    assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert "secret" not in redact("postgresql+psycopg://u:secret@h/db")
+
+
+# --- when storage fails -------------------------------------------------------------------
+
 
 LIMITS = FetchLimits(timeout_seconds=10, policy=AddressPolicy.from_strings(["127.0.0.0/8"]))
 

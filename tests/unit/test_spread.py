@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import START
+from tests.support import START
 from wommon.detect.baseline import COLD_RATE_PER_HOUR, expected_rate, surprise
 from wommon.detect.spread import SpreadState, decay, observe, outlook
 from wommon.runs.anchors import huginn_peaks, spike_alerts

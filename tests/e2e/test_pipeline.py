@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from tests.conftest import START
-from tests.helpers import settings, source, story_feeds
-from tests.slack_server import SlackServer, channel_id
+from tests.support import START
+from tests.support.helpers import settings, source, story_feeds
+from tests.support.slack_server import SlackServer, channel_id
 from wommon.alert.slack import SlackNotifier
 from wommon.clock import SimulatedClock
 from wommon.demo.feedserver import FeedServer
