@@ -30,12 +30,13 @@ from wommon.config import SlackRoute, SlackSettings
 from wommon.store.db import transaction
 from wommon.store.models import Incident, Outbox
 from wommon.store.outbox import enqueue
+from wommon.store.payload import Digest, IncidentNews
 
 TOKEN = "xoxb-SENTINEL-123"
 ROUTING = Routing(default_channel="#alerts")
 
 
-def payload(**kw: Any) -> dict[str, Any]:
+def payload(**kw: Any) -> IncidentNews:
     base: dict[str, Any] = {
         "incident_id": 1,
         "brand": "Acme",
@@ -63,7 +64,7 @@ def payload(**kw: Any) -> dict[str, Any]:
         ],
     }
     base.update(kw)
-    return base
+    return IncidentNews.from_json(base)
 
 
 def incident(engine: Engine, kinds: list[str], **payload_kw: Any) -> int:
@@ -178,21 +179,24 @@ def test_oversized_content_is_clipped_and_split_and_slack_accepts_it(
     blocks = incident_blocks(huge, "open", buttons=True)
     assert limit_error({"blocks": blocks}) is None
     digest = digest_messages(
-        {
-            "title": "Daily digest",
-            "incidents": [
-                {
-                    "brand": "Acme",
-                    "label": "z" * 2000,
-                    "state": "alerting",
-                    "severity": "high",
-                    "mentions": 9,
-                    "sources": 4,
-                    "first_seen": START.isoformat(),
-                }
-                for _ in range(120)
-            ],
-        }
+        Digest.from_json(
+            {
+                "digest": "daily",
+                "title": "Daily digest",
+                "incidents": [
+                    {
+                        "brand": "Acme",
+                        "label": "z" * 2000,
+                        "state": "alerting",
+                        "severity": "high",
+                        "mentions": 9,
+                        "sources": 4,
+                        "first_seen": START.isoformat(),
+                    }
+                    for _ in range(120)
+                ],
+            }
+        )
     )
     assert len(digest) > 1 and all(limit_error({"blocks": m}) is None for m in digest)
     with transaction(engine) as session:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from wommon.detect.incidents import handle
 from wommon.detect.payload import incident_payload
 from wommon.store.db import transaction
-from wommon.store.enums import Action, State
+from wommon.store.enums import Action, Kind, State
 from wommon.store.models import Incident
 from wommon.store.outbox import enqueue
 
@@ -41,9 +41,9 @@ def apply_action(
         enqueue(
             session,
             incident_id=incident_id,
-            kind="action",
+            kind=Kind.ACTION,
             key=f"incident-{incident_id}-{action}-{now.timestamp():.6f}",
-            payload=incident_payload(session, incident, "action", window_hours, now),
+            payload=incident_payload(session, incident, Kind.ACTION, window_hours, now),
             now=now,
         )
     return True

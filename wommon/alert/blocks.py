@@ -12,6 +12,7 @@ from typing import Any
 
 from wommon.alert import render
 from wommon.store.enums import Kind, State
+from wommon.store.payload import Digest, IncidentNews
 from wommon.wording import plural
 
 MAX_BLOCKS = 50
@@ -63,23 +64,23 @@ def _link(url: str | None, label: str) -> str:
 
 
 def incident_blocks(
-    payload: dict[str, Any], kind: str, *, buttons: bool, page: str | None = None
+    news: IncidentNews, kind: str, *, buttons: bool, page: str | None = None
 ) -> list[Block]:
     """The incident's root message, as it should read now; `page` is the incident's page
     in the web UI, linked as "View in wommon"."""
-    resolved = kind == Kind.RESOLVE or payload.get("state") in (State.RESOLVED, State.DISMISSED)
-    icon = ":white_check_mark:" if resolved else ICONS.get(payload.get("severity", ""), "")
-    title = render.headline(payload, Kind.OPEN if kind in (Kind.UPDATE, Kind.ACTION) else kind)
+    resolved = kind == Kind.RESOLVE or news.state in (State.RESOLVED, State.DISMISSED)
+    icon = ":white_check_mark:" if resolved else ICONS.get(news.severity, "")
+    title = render.headline(news, Kind.OPEN if kind in (Kind.UPDATE, Kind.ACTION) else kind)
     fields = [
-        f"*Brand*\n{escape(payload['brand'])}",
-        f"*Aspect*\n{escape(payload.get('aspect') or 'not classified')}",
-        f"*Severity*\n{escape(payload['severity'])}",
-        f"*Voices*\n{plural(payload['mentions'], 'mention')}, "
-        f"{plural(payload['sources'], 'independent source')}",
-        f"*Growth*\n{escape(render.growth(payload))}",
-        f"*Forecast*\n{escape(render.forecast(payload))}",
-        *([f"*Unusual*\n{escape(u)}"] if (u := render.unusual(payload)) else []),
-        f"*Languages*\n{escape(', '.join(payload.get('languages') or []) or 'unknown')}",
+        f"*Brand*\n{escape(news.brand)}",
+        f"*Aspect*\n{escape(news.aspect or 'not classified')}",
+        f"*Severity*\n{escape(news.severity)}",
+        f"*Voices*\n{plural(news.mentions, 'mention')}, "
+        f"{plural(news.sources, 'independent source')}",
+        f"*Growth*\n{escape(render.growth(news))}",
+        f"*Forecast*\n{escape(render.forecast(news))}",
+        *([f"*Unusual*\n{escape(u)}"] if (u := render.unusual(news)) else []),
+        f"*Languages*\n{escape(', '.join(news.languages) or 'unknown')}",
     ]
     blocks: list[Block] = [
         _section(f"{icon} *{clip(escape(title), 500)}*"),
@@ -88,15 +89,15 @@ def incident_blocks(
             "fields": [{"type": "mrkdwn", "text": clip(f, FIELD_CHARS)} for f in fields],
         },
     ]
-    for ex in render.excerpts(payload)[:3]:
-        quote = escape(" ".join((ex.get("title") or ex.get("text") or "").split()))
-        body = escape(" ".join((ex.get("text") or "").split()))
-        where = _link(ex.get("url"), ex.get("domain") or ex.get("url") or "")
+    for ex in render.excerpts(news)[:3]:
+        quote = escape(" ".join((ex.title or ex.text or "").split()))
+        body = escape(" ".join((ex.text or "").split()))
+        where = _link(ex.url, ex.domain or ex.url or "")
         text = f"> *{clip(quote, 300)}*\n> {clip(body, 600)}\n{where}"
         blocks.append(_section(text))
-    state = f"state {payload['state']}"
-    note = render.handled(payload)
-    context = f"First seen {payload['first_seen'][:16].replace('T', ' ')} UTC · {state}"
+    state = f"state {news.state}"
+    note = render.handled(news)
+    context = f"First seen {news.first_seen[:16].replace('T', ' ')} UTC · {state}"
     if note:
         context += f" · {escape(note)}"
     if page:
@@ -108,13 +109,13 @@ def incident_blocks(
         blocks.append(
             {
                 "type": "actions",
-                "block_id": f"wommon-incident-{payload.get('incident_id')}",
+                "block_id": f"wommon-incident-{news.incident_id}",
                 "elements": [
                     {
                         "type": "button",
                         "action_id": f"wommon_{action}",
                         "text": {"type": "plain_text", "text": label},
-                        "value": str(payload.get("incident_id")),
+                        "value": str(news.incident_id),
                         **({"style": style} if style else {}),
                     }
                     for action, label, style in BUTTONS
@@ -124,33 +125,32 @@ def incident_blocks(
     return fit(blocks)[0]
 
 
-def thread_text(payload: dict[str, Any], kind: str) -> str:
+def thread_text(news: IncidentNews, kind: str) -> str:
     """The short note posted in the incident's thread."""
     if kind == Kind.ACTION:
-        return clip(escape(render.handled(payload) or "Updated"), FALLBACK_CHARS)
-    lines = [f"*{render.TITLES.get(kind, 'Update')}*: {escape(render.facts(payload))}"]
+        return clip(escape(render.handled(news) or "Updated"), FALLBACK_CHARS)
+    lines = [f"*{render.TITLES.get(kind, 'Update')}*: {escape(render.facts(news))}"]
     if kind in (Kind.UPDATE, Kind.ESCALATE, Kind.REOPEN):
-        lines.append(escape(render.growth(payload)))
-        lines.append(escape(f"Forecast: {render.forecast(payload)}"))
-        for ex in render.excerpts(payload)[:1]:
-            title = escape(clip(" ".join((ex.get("title") or "").split()), 300))
-            lines.append(f"> {title} {_link(ex.get('url'), ex.get('domain') or '')}")
+        lines.append(escape(render.growth(news)))
+        lines.append(escape(f"Forecast: {render.forecast(news)}"))
+        for ex in render.excerpts(news)[:1]:
+            title = escape(clip(" ".join((ex.title or "").split()), 300))
+            lines.append(f"> {title} {_link(ex.url, ex.domain or '')}")
     return clip("\n".join(lines), FALLBACK_CHARS)
 
 
-def digest_messages(payload: dict[str, Any]) -> list[list[Block]]:
+def digest_messages(digest: Digest) -> list[list[Block]]:
     """A digest of open incidents, split into as many messages as Slack's limits need."""
-    blocks: list[Block] = [_section(f"*{escape(payload['title'])}*")]
-    items = payload.get("incidents", [])
-    if not items:
+    blocks: list[Block] = [_section(f"*{escape(digest.title)}*")]
+    if not digest.incidents:
         blocks.append(_section("No open incidents."))
-    for item in items:
+    for item in digest.incidents:
         blocks.append(
             _section(
-                f"{ICONS.get(item.get('severity', ''), '')} *{escape(item['brand'])}*: "
-                f"{escape(clip(item['label'], 300))}\n{plural(item['mentions'], 'mention')}, "
-                f"{plural(item['sources'], 'source')} · {escape(item['state'])} since "
-                f"{item['first_seen'][:16].replace('T', ' ')} UTC"
+                f"{ICONS.get(item.severity, '')} *{escape(item.brand)}*: "
+                f"{escape(clip(item.label, 300))}\n{plural(item.mentions, 'mention')}, "
+                f"{plural(item.sources, 'source')} · {escape(item.state)} since "
+                f"{item.first_seen[:16].replace('T', ' ')} UTC"
             )
         )
     return fit(blocks)

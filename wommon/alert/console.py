@@ -7,6 +7,8 @@ from typing import TextIO
 
 from wommon.alert import render
 from wommon.alert.notifier import Alert, Receipt
+from wommon.store.enums import Kind
+from wommon.store.payload import Digest
 from wommon.wording import plural
 
 
@@ -19,19 +21,18 @@ class ConsoleNotifier:
     def send(self, alert: Alert) -> Receipt:
         out = self._stream or sys.stdout
         p = alert.payload
-        if alert.kind == "digest":
-            lines = [f"[wommon] {p['title']}"]
+        if isinstance(p, Digest):
+            lines = [f"[wommon] {p.title}"]
             lines += [
-                f"  - {i['brand']}: {i['label']} ({plural(i['mentions'], 'mention')})"
-                for i in p["incidents"]
+                f"  - {i.brand}: {i.label} ({plural(i.mentions, 'mention')})" for i in p.incidents
             ]
         else:
             lines = [f"[wommon] {render.headline(p, alert.kind)}", f"  {render.facts(p)}"]
-            if alert.kind != "resolve":
+            if alert.kind != Kind.RESOLVE:
                 lines.append(f"  forecast: {render.forecast(p)}")
             for ex in render.excerpts(p):
-                where = ex.get("url") or ex.get("domain") or ""
-                quote = (ex.get("title") or ex.get("text") or "").replace("\n", " ")
+                where = ex.url or ex.domain or ""
+                quote = (ex.title or ex.text or "").replace("\n", " ")
                 lines.append(f"  > {quote[:160]}  ({where})")
         print("\n".join(lines), file=out, flush=True)
         return Receipt(channel="console", ts=None)

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
+
+from wommon.store.payload import Payload
 
 
 @dataclass(frozen=True)
 class Alert:
     key: str
     kind: str
-    payload: dict[str, Any]
+    payload: Payload
     channel: str
     root_channel: str | None = None
     root_ts: str | None = None

@@ -27,8 +27,9 @@ from wommon.alert.routing import channel_for, held_until
 from wommon.config import SlackSettings
 from wommon.errors import DeliveryError
 from wommon.store.db import transaction
-from wommon.store.enums import Status
+from wommon.store.enums import Kind, Status
 from wommon.store.models import Incident, Outbox
+from wommon.store.payload import Digest, IncidentNews, Payload
 
 log = logs.events(__name__)
 UNSENT = (Status.PENDING, Status.SENDING)
@@ -95,9 +96,12 @@ def claim(
         claimed = []
         for row in rows:
             incident = session.get(Incident, row.incident_id) if row.incident_id else None
-            payload = json.loads(row.payload)
-            if row.kind == "digest":
-                payload = digest.fill(session, {**payload, "row_id": row.id})
+            stored = json.loads(row.payload)
+            payload: Payload = (
+                digest.fill(session, Digest.from_json(stored), row.id)
+                if row.kind == Kind.DIGEST
+                else IncidentNews.from_json(stored)
+            )
             row.status = Status.SENDING
             row.claims += 1
             row.lease_owner = owner

@@ -7,25 +7,26 @@ without Slack and the same for every notifier.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from wommon.config import SlackSettings
 from wommon.store.enums import SEVERITIES, Kind
+from wommon.store.payload import IncidentNews, Payload
 
 
 def rank(severity: str | None) -> int:
     return SEVERITIES.index(severity) if severity in SEVERITIES else 0
 
 
-def channel_for(payload: dict[str, Any], slack: SlackSettings, default: str) -> str:
-    """The first route whose brand and minimum severity match, else the default channel."""
+def channel_for(payload: Payload, slack: SlackSettings, default: str) -> str:
+    """The first route whose brand and minimum severity match, else the default channel
+    (digests, of no brand, go by the routes that name none)."""
+    brand = payload.brand if isinstance(payload, IncidentNews) else None
+    severity = payload.severity if isinstance(payload, IncidentNews) else None
     for route in slack.routes:
-        if route.brand is not None and route.brand != payload.get("brand"):
+        if route.brand is not None and route.brand != brand:
             continue
-        if route.min_severity is not None and rank(payload.get("severity")) < rank(
-            route.min_severity
-        ):
+        if route.min_severity is not None and rank(severity) < rank(route.min_severity):
             continue
         return route.channel
     return default
@@ -56,11 +57,10 @@ def quiet_until(now: datetime, slack: SlackSettings) -> datetime | None:
     return datetime.combine(end_day, end, tzinfo=zone).astimezone(now.tzinfo)
 
 
-def held_until(
-    payload: dict[str, Any], kind: str, now: datetime, slack: SlackSettings
-) -> datetime | None:
+def held_until(payload: Payload, kind: str, now: datetime, slack: SlackSettings) -> datetime | None:
     """Quiet hours hold new, non-urgent incidents until morning; alerts at or above
     `quiet_min_severity`, and updates to incidents already announced, go out at once."""
-    if kind != Kind.OPEN or rank(payload.get("severity")) >= rank(slack.quiet_min_severity):
+    severity = payload.severity if isinstance(payload, IncidentNews) else None
+    if kind != Kind.OPEN or rank(severity) >= rank(slack.quiet_min_severity):
         return None
     return quiet_until(now, slack)

@@ -33,6 +33,8 @@ from wommon.alert.notifier import Alert, Receipt
 from wommon.alert.render import headline
 from wommon.alert.responses import retry_after, safe
 from wommon.errors import DeliveryError
+from wommon.store.enums import Kind
+from wommon.store.payload import Digest, IncidentNews
 
 log = logs.events(__name__)
 
@@ -97,9 +99,9 @@ class SlackNotifier:
             kwargs["base_url"] = api_url if api_url.endswith("/") else api_url + "/"
         return cls(WebClient(**kwargs), interactive=interactive, public_url=public_url)
 
-    def _blocks(self, alert: Alert) -> list[dict[str, Any]]:
-        page = incident_page(self.public_url, alert.payload.get("incident_id"))
-        return incident_blocks(alert.payload, alert.kind, buttons=self.interactive, page=page)
+    def _blocks(self, news: IncidentNews, kind: str) -> list[dict[str, Any]]:
+        page = incident_page(self.public_url, news.incident_id)
+        return incident_blocks(news, kind, buttons=self.interactive, page=page)
 
     @property
     def client(self) -> WebClient:
@@ -107,15 +109,16 @@ class SlackNotifier:
 
     def send(self, alert: Alert) -> Receipt:
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": alert.key}}
-        if alert.kind == "digest":
-            return self._digest(alert, metadata)
+        news = alert.payload
+        if isinstance(news, Digest):
+            return self._digest(alert, news, metadata)
         if alert.root_ts is None:
             channel = self._resolve(alert.channel)
             response = self._call(
                 "chat.postMessage",
                 channel=channel,
-                text=fallback(headline(alert.payload, alert.kind)),
-                blocks=self._blocks(alert),
+                text=fallback(headline(news, alert.kind)),
+                blocks=self._blocks(news, alert.kind),
                 metadata=metadata,
                 unfurl_links=False,
                 unfurl_media=False,
@@ -128,37 +131,37 @@ class SlackNotifier:
             "chat.update",
             channel=channel,
             ts=alert.root_ts,
-            text=fallback(headline(alert.payload, alert.kind)),
-            blocks=self._blocks(alert),
+            text=fallback(headline(news, alert.kind)),
+            blocks=self._blocks(news, alert.kind),
         )
         reply = self._call(
             "chat.postMessage",
             channel=channel,
             thread_ts=alert.root_ts,
-            text=thread_text(alert.payload, alert.kind),
+            text=thread_text(news, alert.kind),
             metadata=metadata,
             unfurl_links=False,
             unfurl_media=False,
         )
-        if alert.kind == "escalate":
-            self._post_chart(str(reply["channel"]), alert)
+        if alert.kind == Kind.ESCALATE:
+            self._post_chart(str(reply["channel"]), alert.root_ts, news)
         return Receipt(channel=channel, ts=str(reply["ts"]))
 
-    def _post_chart(self, channel_id: str, alert: Alert) -> None:
+    def _post_chart(self, channel_id: str, thread_ts: str, news: IncidentNews) -> None:
         """The incident chart as a PNG in its thread. The alert is delivered already: a
         failed upload is logged and never sends the alert again."""
         if not self._files:
             return
         try:
-            png = escalation_png(alert.payload)
+            png = escalation_png(news)
             if png is None:
                 return
             self._client.files_upload_v2(
                 channel=channel_id,
-                thread_ts=alert.root_ts,
+                thread_ts=thread_ts,
                 content=png,
-                filename=f"incident-{alert.payload.get('incident_id')}.png",
-                title=clip(headline(alert.payload, "escalate"), 200),
+                filename=f"incident-{news.incident_id}.png",
+                title=clip(headline(news, Kind.ESCALATE), 200),
             )
         except SlackApiError as exc:
             error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
@@ -174,12 +177,12 @@ class SlackNotifier:
         except (SlackClientError, OSError, ValueError) as exc:
             log.warning("chart_failed", error=f"{exc.__class__.__name__}: {safe(exc)}")
 
-    def _digest(self, alert: Alert, metadata: dict[str, Any]) -> Receipt:
-        messages = digest_messages(alert.payload)
+    def _digest(self, alert: Alert, digest: Digest, metadata: dict[str, Any]) -> Receipt:
+        messages = digest_messages(digest)
         first = self._call(
             "chat.postMessage",
             channel=self._resolve(alert.channel),
-            text=fallback(alert.payload["title"]),
+            text=fallback(digest.title),
             blocks=messages[0],
             metadata=metadata,
         )
@@ -188,7 +191,7 @@ class SlackNotifier:
                 "chat.postMessage",
                 channel=first["channel"],
                 thread_ts=first["ts"],
-                text=fallback(alert.payload["title"]),
+                text=fallback(digest.title),
                 blocks=more,
             )
         return Receipt(channel=str(first["channel"]), ts=str(first["ts"]))
@@ -196,7 +199,7 @@ class SlackNotifier:
     def find(self, alert: Alert) -> Receipt | None:
         """Raises DeliveryError when the channel cannot be read back (unknown id, no
         history scope): the outbox then decides how often to send without checking."""
-        if alert.root_ts is not None and alert.kind != "digest":
+        if alert.root_ts is not None and alert.kind != Kind.DIGEST:
             channel = self._channel_id(alert.root_channel or alert.channel)
             pages = self._pages(
                 "conversations.replies",
@@ -220,7 +223,7 @@ class SlackNotifier:
                 and meta.get("event_payload", {}).get("key") == alert.key
             ):
                 ts = str(message["ts"])
-                root = None if alert.root_ts is not None and alert.kind != "digest" else ts
+                root = None if alert.root_ts is not None and alert.kind != Kind.DIGEST else ts
                 return Receipt(channel=channel, ts=ts, root_ts=root)
         return None
 

@@ -23,6 +23,7 @@ from wommon.alert.responses import retry_after, safe
 from wommon.config import SLACK_WEBHOOK_ENV
 from wommon.errors import DeliveryError
 from wommon.store.enums import Kind
+from wommon.store.payload import Digest
 
 # What Slack's webhook answers mean (api.slack.com/messaging/webhooks#handling_errors).
 PERMANENT = {
@@ -49,21 +50,22 @@ class WebhookNotifier:
         self.public_url = public_url
 
     def send(self, alert: Alert) -> Receipt:
-        if alert.kind == Kind.DIGEST:
-            for blocks in digest_messages(alert.payload):
-                self._post(fallback(alert.payload["title"]), blocks)
+        news = alert.payload
+        if isinstance(news, Digest):
+            for blocks in digest_messages(news):
+                self._post(fallback(news.title), blocks)
         elif alert.kind == Kind.OPEN:
             self._post(
-                fallback(headline(alert.payload, alert.kind)),
+                fallback(headline(news, alert.kind)),
                 incident_blocks(
-                    alert.payload,
+                    news,
                     alert.kind,
                     buttons=False,
-                    page=incident_page(self.public_url, alert.payload.get("incident_id")),
+                    page=incident_page(self.public_url, news.incident_id),
                 ),
             )
         else:
-            self._post(thread_text(alert.payload, alert.kind), None)
+            self._post(thread_text(news, alert.kind), None)
         return Receipt(channel="webhook", ts=None)
 
     def find(self, alert: Alert) -> Receipt | None:

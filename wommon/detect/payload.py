@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -14,6 +13,7 @@ from sqlmodel import Session, col, select
 from wommon.detect.timeline import MentionFact, growth, hourly
 from wommon.store.enums import Kind
 from wommon.store.models import Incident, Mention, Source
+from wommon.store.payload import Excerpt, Growth, HandledBy, IncidentNews, Timeline
 
 EXCERPTS = 3
 EXCERPT_CHARS = 280
@@ -23,7 +23,7 @@ SPARK_HOURS = 8
 
 def incident_payload(
     session: Session, incident: Incident, kind: str, window_hours: float, now: datetime
-) -> dict[str, Any]:
+) -> IncidentNews:
     in_incident = col(Mention.incident_id) == incident.id
     examples = session.exec(
         select(Mention)
@@ -49,56 +49,54 @@ def incident_payload(
         cutoff = now - timedelta(hours=hours)
         return sum(1 for at in recent if at >= cutoff)
 
-    payload: dict[str, Any] = {
-        "incident_id": incident.id,
-        "kind": kind,
-        "brand": incident.brand,
-        "label": incident.label,
-        "aspect": incident.aspect,
-        "state": incident.state,
-        "severity": incident.severity,
-        "mentions": incident.mentions,
-        "sources": incident.sources,
-        "growth": {"hour": since(1), "day": since(24)},
-        # Mentions per hour, oldest first: the text sparkline every message shows.
-        "hourly": list(hourly(recent, now, SPARK_HOURS)),
-        "languages": languages,
-        "voices": round(incident.voices, 1),
-        "p_viral": incident.p_viral,
-        "surprise": incident.surprise,
-        "forecast_size": incident.forecast_size,
-        "forecast_threshold_at": (
+    escalation = kind == Kind.ESCALATE
+    return IncidentNews(
+        incident_id=incident.id,
+        kind=kind,
+        brand=incident.brand,
+        label=incident.label,
+        aspect=incident.aspect,
+        state=incident.state,
+        severity=incident.severity,
+        mentions=incident.mentions,
+        sources=incident.sources,
+        growth=Growth(hour=since(1), day=since(24)),
+        hourly=hourly(recent, now, SPARK_HOURS),
+        languages=tuple(languages),
+        voices=round(incident.voices, 1),
+        p_viral=incident.p_viral,
+        surprise=incident.surprise,
+        forecast_size=incident.forecast_size,
+        forecast_threshold_at=(
             incident.forecast_threshold_at.isoformat() if incident.forecast_threshold_at else None
         ),
-        "first_seen": incident.first_seen.isoformat(),
-        "last_seen": incident.last_seen.isoformat(),
-        "window_hours": window_hours,
-        "key_terms": incident.key_terms.split(),
-        "handled": (
-            {"action": incident.handled_action, "by": incident.handled_by}
+        first_seen=incident.first_seen.isoformat(),
+        last_seen=incident.last_seen.isoformat(),
+        window_hours=window_hours,
+        key_terms=tuple(incident.key_terms.split()),
+        handled=(
+            HandledBy(incident.handled_action, incident.handled_by)
             if incident.handled_action
             else None
         ),
-        "excerpts": [
-            {
-                "title": m.title[:300],
-                "url": m.url,
-                "domain": m.domain,
-                "text": m.text[:EXCERPT_CHARS],
-                "language": m.language,
-                "links": json.loads(m.links)[:5],
-            }
+        excerpts=tuple(
+            Excerpt(
+                title=m.title[:300],
+                url=m.url,
+                domain=m.domain,
+                text=m.text[:EXCERPT_CHARS],
+                language=m.language,
+                links=tuple(json.loads(m.links)[:5]),
+            )
             for m in examples
-        ],
-    }
-    if kind == Kind.ESCALATE:
-        payload["timeline"] = _timeline(session, incident)
-        payload["spread"] = incident.spread
-        payload["decided_at"] = now.isoformat()
-    return payload
+        ),
+        timeline=_timeline(session, incident) if escalation else None,
+        spread=incident.spread if escalation else None,
+        decided_at=now.isoformat() if escalation else None,
+    )
 
 
-def _timeline(session: Session, incident: Incident) -> dict[str, Any]:
+def _timeline(session: Session, incident: Incident) -> Timeline:
     """The story's growth curve, frozen with the escalation so its chart (posted in the
     thread) shows what was true when it escalated."""
     rows = session.execute(
@@ -113,7 +111,6 @@ def _timeline(session: Session, incident: Incident) -> dict[str, Any]:
         .where(col(Mention.incident_id) == incident.id)
     )
     points, bucket = growth([MentionFact(*row) for row in rows])
-    return {
-        "bucket_seconds": bucket.total_seconds(),
-        "points": [[p.at.isoformat(), p.mentions, p.voices] for p in points],
-    }
+    return Timeline(
+        bucket.total_seconds(), tuple((p.at.isoformat(), p.mentions, p.voices) for p in points)
+    )

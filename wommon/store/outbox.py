@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 
 from wommon.store.enums import Status
 from wommon.store.models import Outbox
+from wommon.store.payload import Payload
 
 
 def enqueue(
@@ -20,7 +21,7 @@ def enqueue(
     incident_id: int | None,
     kind: str,
     key: str,
-    payload: dict[str, Any],
+    payload: Payload | dict[str, Any],
     now: datetime,
     at: datetime | None = None,
     status: str = Status.PENDING,
@@ -36,7 +37,11 @@ def enqueue(
             incident_id=incident_id,
             kind=kind,
             idempotency_key=key,
-            payload=json.dumps(payload, ensure_ascii=False, default=str),
+            payload=json.dumps(
+                payload if isinstance(payload, dict) else payload.to_json(),
+                ensure_ascii=False,
+                default=str,
+            ),
             status=status,
             attempts=0,
             created_at=now,
