@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from wommon.analyze.analyzer import Analyzer
 from wommon.analyze.aspects import ASPECTS
 from wommon.analyze.brands import BrandMatcher
-from wommon.analyze.step import Analyzer
 from wommon.config import DetectSettings
 from wommon.runs.evaluation import binary_scores, three_class_scores
 

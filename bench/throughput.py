@@ -27,8 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 from sqlmodel import Session, func, select
 
+from wommon.analyze.analyzer import Analyzer
 from wommon.analyze.brands import BrandMatcher
-from wommon.analyze.step import Analyzer, analyze_pending
+from wommon.analyze.step import analyze_pending
 from wommon.collect.entry import build_entry
 from wommon.collect.insert import insert_entries
 from wommon.config import BrandSettings, DetectSettings

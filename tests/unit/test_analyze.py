@@ -3,9 +3,10 @@ from __future__ import annotations
 import pytest
 
 from tests.support.helpers import ACME
-from wommon.analyze.brands import BrandMatcher, fold
+from wommon.analyze.analyzer import Analyzer
+from wommon.analyze.brands import BrandMatcher
 from wommon.analyze.lexicon import LexiconScore, spanish_score
-from wommon.analyze.step import Analyzer
+from wommon.analyze.text import fold
 from wommon.config import BrandSettings
 
 TELEFONICA = BrandSettings(name="Telefónica", aliases=("Movistar",), exclude=())

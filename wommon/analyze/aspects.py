@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from wommon.analyze.brands import fold
+from wommon.analyze.text import fold
 
 ASPECTS = ("compliance", "responsiveness", "staff", "empathy", "tangibles")
 _CUES = {

@@ -7,17 +7,11 @@ exclusion removes only its own occurrences, so "apple pie at the Apple store" st
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from wommon.analyze.text import fold
 from wommon.config import BrandSettings
-
-
-def fold(text: str) -> str:
-    """Casefold and strip accents: the form every comparison is made in."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _pattern(terms: Sequence[str]) -> re.Pattern[str] | None:

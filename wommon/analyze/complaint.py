@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from wommon.analyze.brands import fold
+from wommon.analyze.text import fold
 
 _EN = [
     # the promise not kept

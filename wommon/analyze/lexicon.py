@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from wommon.analyze.brands import fold
+from wommon.analyze.text import fold
 
 _WORD = re.compile(r"[^\W\d_]+")
 # "no", "nunca", "ni"... within three words before: "no es limpio" is not clean.

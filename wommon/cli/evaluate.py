@@ -13,7 +13,7 @@ import click
 
 from wommon.cli import fail, main
 from wommon.config import DetectSettings
-from wommon.runs.evaluation import Scores, binary_scores, confusion, three_class_scores
+from wommon.runs.evaluation import ClassScores, binary_scores, confusion, three_class_scores
 
 
 @main.command("eval")
@@ -65,11 +65,11 @@ def evaluate(
         columns = ", ".join(repr(c) for c in rows[0])
         option = "--text-col" if missing[0] == text_col else "--label-col"
         fail(f"{path}: no column {missing[0]!r}; the columns are {columns} (choose with {option})")
-    from wommon.analyze.step import Analyzer
+    from wommon.analyze.analyzer import Analyzer
 
     analyzer = Analyzer.for_brands((), DetectSettings())
     results = [analyzer.analyze_text("", r[text_col], require_brand=False) for r in rows]
-    scores: Scores
+    scores: ClassScores
     if task == "sentiment3":
         predicted = [a.tone or "neutral" for a in results]
         gold = [r[label_col] for r in rows]

@@ -13,7 +13,7 @@ from wommon.clock import SystemClock
 from wommon.errors import WommonError
 
 if TYPE_CHECKING:
-    from wommon.analyze.step import Analyzer
+    from wommon.analyze.analyzer import Analyzer
 
 
 @main.command()
@@ -102,7 +102,7 @@ def inspect(target: str, kind: str | None, allow: tuple[str, ...], config_path: 
 
 
 def _analyzer(settings: config_mod.Settings) -> Analyzer:
-    from wommon.analyze.step import Analyzer
+    from wommon.analyze.analyzer import Analyzer
 
     return Analyzer.for_brands(settings.brands, settings.detect)
 

@@ -22,8 +22,8 @@ from functools import lru_cache
 import numpy as np
 import snowballstemmer
 
-from wommon.analyze.brands import fold
 from wommon.analyze.embed import DIMENSIONS, Vector
+from wommon.analyze.text import fold
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 # Words that say nothing about which story a text tells, in English and Spanish.

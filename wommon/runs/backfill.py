@@ -20,7 +20,8 @@ from sqlalchemy import or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from wommon.analyze.step import Analyzer, analyze_pending
+from wommon.analyze.analyzer import Analyzer
+from wommon.analyze.step import analyze_pending
 from wommon.clock import Clock, SimulatedClock
 from wommon.collect.entry import Entry, ParsedFeed, canonical_url
 from wommon.collect.history import read_history, read_opml

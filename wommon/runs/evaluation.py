@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Scores:
+class ClassScores:
     precision: float
     recall: float
     f1: float
@@ -36,18 +36,18 @@ def _prf(
     return precision, recall, f1
 
 
-def binary_scores(predicted: Sequence[bool], gold: Sequence[bool]) -> Scores:
-    """Scores of the positive class, and macro-F1 over both classes."""
+def binary_scores(predicted: Sequence[bool], gold: Sequence[bool]) -> ClassScores:
+    """ClassScores of the positive class, and macro-F1 over both classes."""
     precision, recall, f1 = _prf(predicted, gold, True)
     _, _, f1_rest = _prf(predicted, gold, False)
-    return Scores(precision, recall, f1, (f1 + f1_rest) / 2, len(gold))
+    return ClassScores(precision, recall, f1, (f1 + f1_rest) / 2, len(gold))
 
 
-def three_class_scores(predicted: Sequence[str], gold: Sequence[str]) -> Scores:
-    """Scores of the negative class, and macro-F1 over negative, neutral and positive."""
+def three_class_scores(predicted: Sequence[str], gold: Sequence[str]) -> ClassScores:
+    """ClassScores of the negative class, and macro-F1 over negative, neutral and positive."""
     per_class = [_prf(predicted, gold, c) for c in ("negative", "neutral", "positive")]
     precision, recall, f1 = per_class[0]
-    return Scores(precision, recall, f1, sum(c[2] for c in per_class) / 3, len(gold))
+    return ClassScores(precision, recall, f1, sum(c[2] for c in per_class) / 3, len(gold))
 
 
 def confusion(predicted: Sequence[str], gold: Sequence[str]) -> dict[str, dict[str, int]]:

@@ -19,7 +19,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from wommon.analyze.step import Analyzer, analyze_pending
+from wommon.analyze.analyzer import Analyzer
+from wommon.analyze.step import analyze_pending
 from wommon.collect.entry import Entry, fingerprint
 from wommon.collect.insert import insert_entries
 from wommon.collect.sources import history_source

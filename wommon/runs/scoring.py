@@ -19,7 +19,7 @@ FORECAST_MIN_SHARES = 20
 
 
 @dataclass
-class Scores:
+class RuleScores:
     recall: float | None
     precision: float | None
     share_at_alert: float | None
@@ -43,9 +43,9 @@ class Scores:
 
 @dataclass
 class ReplayResult:
-    detector: Scores
-    huginn: Scores
-    spike: Scores
+    detector: RuleScores
+    huginn: RuleScores
+    spike: RuleScores
     mentions: int = 0
     stories: int = 0
     seconds: float = 0.0
@@ -64,8 +64,8 @@ def score(
     first_alerts: dict[str, datetime],
     viral: int,
     forecasts: dict[str, float] | None = None,
-) -> Scores:
-    """Scores of one rule from the moment it first flagged each story."""
+) -> RuleScores:
+    """RuleScores of one rule from the moment it first flagged each story."""
     sizes = {c.story: len(c.shares) for c in cascades}
     by_story = {c.story: c for c in cascades}
     viral_stories = [s for s, n in sizes.items() if n >= viral]
@@ -86,7 +86,7 @@ def score(
         for s, f in (forecasts or {}).items()
         if sizes[s] >= FORECAST_MIN_SHARES
     ]
-    return Scores(
+    return RuleScores(
         recall=early / len(viral_stories) if viral_stories else None,
         precision=right / (right + wrong) if right + wrong else None,
         share_at_alert=statistics.median(shares_at) if shares_at else None,
@@ -110,7 +110,7 @@ def report_lines(result: ReplayResult, viral: int) -> list[str]:
         header,
     ]
     for name in ("detector", "huginn", "spike"):
-        s: Scores = getattr(result, name)
+        s: RuleScores = getattr(result, name)
 
         def f(x: float | None, fmt: str) -> str:
             return "-" if x is None else format(x, fmt)

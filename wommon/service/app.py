@@ -28,7 +28,8 @@ from wommon.alert.outbox import release as release_outbox
 from wommon.alert.pacer import Pacer, Pacing, SharedPacer
 from wommon.alert.slack import SlackNotifier
 from wommon.alert.socketmode import ButtonListener
-from wommon.analyze.step import Analyzer, analyze_pending
+from wommon.analyze.analyzer import Analyzer
+from wommon.analyze.step import analyze_pending
 from wommon.clock import Clock
 from wommon.collect.claims import release_owned
 from wommon.collect.http import FetchLimits, new_session
