@@ -108,3 +108,6 @@ MAIN_LOOP_SECONDS = 5.0
 
 # A writer waits this long for another (daemon, backfill) before "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# A brand's `near` terms count within this many words of its name.
+BRAND_NEAR_WORDS = 10

@@ -147,3 +147,36 @@ def test_headlines_in_title_case_are_still_told_apart(
     result = analyzer.analyze_text(title, text)
     assert result.language == language
     assert result.negative
+
+
+def test_require_any_keeps_a_common_name_to_its_meaning() -> None:
+    orange = BrandSettings(name="Orange", require_any=("factura", "fibra", "bill"))
+    matcher = BrandMatcher((orange,))
+    assert matcher.match("I ate an orange and it was sour") is None
+    assert matcher.match("Orange me cobró dos veces la factura") == "Orange"
+    assert matcher.match("La FIBRA de orange no funciona") == "Orange"
+    # Accents and case are ignored in the required words too, and they are whole words.
+    assert matcher.match("ORANGE: my bill doubled") == "Orange"
+    assert matcher.match("Orange billboards everywhere") is None
+
+
+def test_near_asks_for_a_word_close_to_the_name() -> None:
+    amazon = BrandSettings(name="Amazon", near=("pedido", "delivery", "paquete"), near_words=5)
+    matcher = BrandMatcher((amazon,))
+    assert matcher.match("Amazon perdió mi pedido otra vez") == "Amazon"
+    assert matcher.match("Mi paquete de Amazón no llegó") == "Amazon"
+    far = "We sailed the Amazon for weeks and weeks, then later a delivery notice came"
+    assert matcher.match(far) is None
+    # Exactly `near_words` words apart still counts; one more does not.
+    assert matcher.match("Amazon a b c d delivery") == "Amazon"
+    assert matcher.match("Amazon a b c d e delivery") is None
+
+
+def test_rules_combine_with_exclusions() -> None:
+    brand = BrandSettings(
+        name="Apple", exclude=("apple pie",), require_any=("iphone", "store", "soporte")
+    )
+    matcher = BrandMatcher((brand,))
+    assert matcher.match("apple pie at the store") is None  # the only Apple is excluded
+    assert matcher.match("apple pie, then the Apple store lost my iPhone") == "Apple"
+    assert matcher.match("Apple is late") is None  # no required word

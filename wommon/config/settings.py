@@ -84,11 +84,18 @@ class CollectSettings(_Section):
 
 
 class BrandSettings(_Section):
+    """A brand to watch. A post is about it when it names it (`name` or an alias, not
+    inside an `exclude` phrase), and, when set, also holds one of `require_any`, and names
+    it within `near_words` words of one of `near`. Whole words, case and accents ignored."""
+
     name: str = Field(min_length=1, max_length=200)
     aliases: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    require_any: tuple[str, ...] = ()
+    near: tuple[str, ...] = ()
+    near_words: int = Field(defaults.BRAND_NEAR_WORDS, ge=1, le=100)
 
-    @field_validator("name", "aliases", "exclude")
+    @field_validator("name", "aliases", "exclude", "require_any", "near")
     @classmethod
     def _words(cls, value: str | tuple[str, ...]) -> str | tuple[str, ...]:
         for term in (value,) if isinstance(value, str) else value:
