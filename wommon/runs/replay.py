@@ -30,7 +30,7 @@ from wommon.detect.spread import SpreadState, outlook
 from wommon.errors import ConfigError
 from wommon.runs.anchors import huginn_peaks, spike_alerts
 from wommon.runs.cascades import BRAND, Cascade, Share, mention_text, shares, ticks
-from wommon.runs.scoring import FORECAST_MIN_SHARES, ReplayResult, score
+from wommon.runs.scoring import FORECAST_MIN_SHARES, Forecast, ReplayResult, score
 from wommon.store.db import make_engine, reading, redact, transaction, upgrade
 from wommon.store.models import Incident, Mention, Outbox, Source
 
@@ -72,6 +72,7 @@ def replay(
         mentions=mentions,
         stories=len(cascades),
         seconds=time.perf_counter() - started,
+        forecasts=forecasts,
     )
 
 
@@ -105,7 +106,7 @@ def _run(
     cascades: list[Cascade],
     cfg: DetectSettings,
     progress: Callable[[int], None] | None = None,
-) -> tuple[dict[str, datetime], dict[str, float], _Hourly, int]:
+) -> tuple[dict[str, datetime], dict[str, Forecast], _Hourly, int]:
     by_story = {c.story: c for c in cascades}
     analyzer = Analyzer.for_brands((BRAND,), cfg)
     hourly = _Hourly()
@@ -114,7 +115,7 @@ def _run(
         for c in cascades
         if len(c.shares) >= FORECAST_MIN_SHARES
     )
-    forecasts: dict[str, float] = {}
+    forecasts: dict[str, Forecast] = {}
     with transaction(engine) as session:
         epoch = datetime.fromtimestamp(0, UTC)
         source = history_source(session, "replay", "file", "file:///replay", "replay", epoch)
@@ -159,9 +160,9 @@ def _story_of(uid: str) -> str:
     return uid.rsplit("/", 1)[0]
 
 
-def _forecast(engine: Engine, story: str, at: datetime, cfg: DetectSettings) -> float:
+def _forecast(engine: Engine, story: str, at: datetime, cfg: DetectSettings) -> Forecast:
     """The detector's forecast for `story` at `at`: that of the incident holding most of
-    its mentions so far, or what it has when none holds any (every mention was judged not
+    its mentions so far, or nothing when none holds any (every mention was judged not
     negative)."""
     with reading(engine) as session:
         rows = session.exec(
@@ -170,11 +171,12 @@ def _forecast(engine: Engine, story: str, at: datetime, cfg: DetectSettings) -> 
             )
         ).all()
         if not rows:
-            return 0.0
+            return Forecast(0.0, 0.0, None, at.isoformat())
         incident_id = Counter(rows).most_common(1)[0][0]
         incident = session.get(Incident, incident_id)
         assert incident is not None
-    return outlook(SpreadState.from_json(incident.spread), at, cfg.viral_mentions).size
+    seen = outlook(SpreadState.from_json(incident.spread), at, cfg.viral_mentions, when=False)
+    return Forecast(seen.size, seen.p_viral, incident.spread, at.isoformat())
 
 
 def _detector_alerts(engine: Engine, by_story: dict[str, Cascade]) -> dict[str, datetime]:

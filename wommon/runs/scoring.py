@@ -18,6 +18,20 @@ EARLY_SHARE = 0.2
 FORECAST_MIN_SHARES = 20
 
 
+# What every alert says of its range: the final size is at least this in 7 cases in 10.
+STATED_COVERAGE = 0.7
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The detector's word on a story a day after its first share."""
+
+    size: float
+    p_viral: float
+    spread: str | None = None
+    at: str | None = None
+
+
 @dataclass
 class RuleScores:
     recall: float | None
@@ -26,6 +40,12 @@ class RuleScores:
     hours_to_alert: float | None
     forecast_rel_error: float | None = None
     alerts: int = 0
+    # Share of stories whose final size reached the forecast's "at least" (stated 0.7).
+    forecast_coverage: float | None = None
+    # The chance of going viral against the base rate: 1 - Brier / Brier of the base rate.
+    brier: float | None = None
+    brier_skill: float | None = None
+    forecast_stories: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         def r(x: float | None) -> float | None:
@@ -38,6 +58,10 @@ class RuleScores:
             "hours_to_alert": r(self.hours_to_alert),
             "forecast_rel_error": r(self.forecast_rel_error),
             "alerts": self.alerts,
+            "forecast_coverage": r(self.forecast_coverage),
+            "brier": r(self.brier),
+            "brier_skill": r(self.brier_skill),
+            "forecast_stories": self.forecast_stories,
         }
 
 
@@ -50,6 +74,7 @@ class ReplayResult:
     stories: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    forecasts: dict[str, Forecast] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,7 +88,7 @@ def score(
     cascades: list[Cascade],
     first_alerts: dict[str, datetime],
     viral: int,
-    forecasts: dict[str, float] | None = None,
+    forecasts: dict[str, Forecast] | None = None,
 ) -> RuleScores:
     """RuleScores of one rule from the moment it first flagged each story."""
     sizes = {c.story: len(c.shares) for c in cascades}
@@ -81,11 +106,16 @@ def score(
         early += reached <= EARLY_SHARE * sizes[story]
     right = sum(1 for s in first_alerts if sizes.get(s, 0) >= viral)
     wrong = sum(1 for s in first_alerts if sizes.get(s, viral) < viral / 4)
-    errors = [
-        abs(f - sizes[s]) / sizes[s]
-        for s, f in (forecasts or {}).items()
-        if sizes[s] >= FORECAST_MIN_SHARES
-    ]
+    judged = {s: f for s, f in (forecasts or {}).items() if sizes[s] >= FORECAST_MIN_SHARES}
+    errors = [abs(f.size - sizes[s]) / sizes[s] for s, f in judged.items()]
+    coverage = brier = skill = None
+    if judged:
+        coverage = sum(sizes[s] >= f.size for s, f in judged.items()) / len(judged)
+        went = {s: float(sizes[s] >= viral) for s in judged}
+        base = sum(went.values()) / len(went)
+        brier = sum((f.p_viral - went[s]) ** 2 for s, f in judged.items()) / len(judged)
+        reference = sum((base - y) ** 2 for y in went.values()) / len(went)
+        skill = 1 - brier / reference if reference else None
     return RuleScores(
         recall=early / len(viral_stories) if viral_stories else None,
         precision=right / (right + wrong) if right + wrong else None,
@@ -93,6 +123,10 @@ def score(
         hours_to_alert=statistics.median(hours_at) if hours_at else None,
         forecast_rel_error=statistics.median(errors) if errors else None,
         alerts=len(first_alerts),
+        forecast_coverage=coverage,
+        brier=brier,
+        brier_skill=skill,
+        forecast_stories=len(judged),
     )
 
 
@@ -119,6 +153,15 @@ def report_lines(result: ReplayResult, viral: int) -> list[str]:
             f"{name:10} {f(s.recall, '.3f'):>7} {f(s.precision, '.3f'):>9} "
             f"{f(s.share_at_alert, '.3f'):>11} {f(s.hours_to_alert, '.1f'):>7} "
             f"{f(s.forecast_rel_error, '.3f'):>12} {s.alerts:>6}"
+        )
+    d = result.detector
+    if d.forecast_coverage is not None:
+        judged = plural(d.forecast_stories, "story", "stories")
+        lines.append(
+            f"forecast a day after the first share ({judged} of {FORECAST_MIN_SHARES}+ "
+            f'shares): "at least" held for {d.forecast_coverage:.2f} '
+            f"(stated {STATED_COVERAGE:.2f}); chance of going viral: Brier {d.brier:.3f}, "
+            f"skill {f(d.brier_skill, '+.2f')} against the base rate"
         )
     rate = result.mentions / result.seconds if result.seconds else 0.0
     lines.append(f"replayed in {result.seconds:.1f} s ({rate:,.0f} mentions/s)")
