@@ -38,7 +38,7 @@ from wommon.store.models import Source
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
-    assert current_revision(engine) == head_revision() == "0005"
+    assert current_revision(engine) == head_revision() == "0006"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
@@ -337,3 +337,88 @@ def test_a_damaged_database_file_is_named_with_what_to_do(db_url: str, tmp_path:
             pipeline.prepare()
     finally:
         pipeline.close()
+
+
+# --- the mention tally --------------------------------------------------------------------
+
+
+def _scan(engine: Engine) -> dict[tuple[str, str], int]:
+    """The counts the tally stands for, counted the slow way."""
+    from sqlmodel import select
+
+    from wommon.store.models import Mention
+
+    found: Counter[tuple[str, str]] = Counter()
+    with Session(engine) as session:
+        for m in session.exec(select(Mention)):
+            if m.analyzed_at is None:
+                found[("unknown", "pending")] += 1
+            else:
+                found[(m.language or "unknown", "negative" if m.negative else "other")] += 1
+    return dict(found)
+
+
+def test_the_tally_follows_collection_analysis_and_rescoring(engine: Engine) -> None:
+    from sqlalchemy import event
+
+    from tests.support.helpers import ACME
+    from wommon.analyze.analyzer import Analyzer
+    from wommon.analyze.step import analyze_pending
+    from wommon.collect.entry import Entry
+    from wommon.collect.insert import insert_entries
+    from wommon.config import DetectSettings
+    from wommon.service.status import snapshot
+    from wommon.store import tally
+    from wommon.store.models import Source as SourceRow
+
+    texts = [
+        "Acme charged me twice and refused a refund",
+        "Acme me cobró dos veces y no devuelve el dinero",
+        "Lovely day at the beach",
+        "Acme support was quick and kind",
+    ]
+    with transaction(engine) as session:
+        src = SourceRow(
+            name="s", kind="rss", url="https://s.example", interval_seconds=900, next_due_at=START
+        )
+        session.add(src)
+        session.flush()
+        entries = [
+            Entry(
+                uid=f"u{i}",
+                url=f"https://s.example/{i}",
+                author="a",
+                title="",
+                text=t,
+                links=(),
+                published_at=START,
+                fingerprint=None,
+            )
+            for i, t in enumerate(texts * 3)
+        ]
+        assert insert_entries(session, src, entries, START) == 12
+        assert insert_entries(session, src, entries, START) == 0  # already stored: not counted
+    assert snapshot(engine, START).mentions == _scan(engine) == {("unknown", "pending"): 12}
+    analyzer = Analyzer.for_brands((ACME,), DetectSettings())
+    analyze_pending(engine, analyzer, START, limit=5)
+    assert snapshot(engine, START).mentions == _scan(engine)
+    analyze_pending(engine, analyzer, START)
+    after = snapshot(engine, START).mentions
+    assert after == _scan(engine) and ("unknown", "pending") not in after
+    assert after[("es", "negative")] == 3 and sum(after.values()) == 12
+    with transaction(engine) as session:
+        session.execute(text("UPDATE mention SET negative = NOT negative"))
+        tally.recount(session)
+    assert snapshot(engine, START).mentions == _scan(engine)
+
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        snapshot(engine, START)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements and not [s for s in statements if "FROM mention " in s + " "]

@@ -3,6 +3,7 @@ each mention analysed in the same transaction as its verdict."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from sqlalchemy import update
@@ -10,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from wommon.analyze.analyzer import Analyzer
+from wommon.store import tally
 from wommon.store.db import transaction
 from wommon.store.models import Mention, Source
 
@@ -31,9 +33,12 @@ def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: in
             .with_for_update(skip_locked=True, of=Mention)
         ).all()
         verdicts = []
+        counted: Counter[tuple[str, str]] = Counter({tally.PENDING: -len(rows)})
         for mention_id, title, text, source_brand in rows:
             result = analyzer.analyze_text(title, text, source_brand)
             verdicts.append({"id": mention_id, **result.columns(), "analyzed_at": now})
+            counted[tally.verdict_of(result.language, result.negative)] += 1
         if verdicts:
             session.execute(update(Mention), verdicts)
+            tally.add(session, counted)
         return len(rows)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from wommon.collect.entry import Entry
+from wommon.store import tally
 from wommon.store.models import Mention, Source
 
 # An entry dated further ahead than this is a publisher's clock or template bug.
@@ -58,7 +59,9 @@ def insert_entries(
         .on_conflict_do_nothing(index_elements=["source_id", "uid"])
         .returning(col(Mention.id))
     )
-    return len(session.connection().execute(stmt, rows).all())
+    added = len(session.connection().execute(stmt, rows).all())
+    tally.add(session, {tally.PENDING: added})
+    return added
 
 
 def _same_content(row: dict[str, object]) -> tuple[str, str] | None:

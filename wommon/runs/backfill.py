@@ -35,6 +35,7 @@ from wommon.detect.detector import detect_pending
 from wommon.detect.history import forget_history
 from wommon.errors import ConfigError, FetchError, ParseError
 from wommon.runs.findings import FoundAlert, FoundIncident, baselines, findings
+from wommon.store import tally
 from wommon.store.db import reading, transaction
 from wommon.store.models import Mention, Source
 from wommon.wording import plural
@@ -367,4 +368,5 @@ def _rescore(
             mention.analyzed_at = now
             session.add(mention)
         forget_history(session, since, until)
+        tally.recount(session)
         return len(rows)

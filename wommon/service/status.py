@@ -12,10 +12,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from wommon.service.jobs import JobRecord, from_json
-from wommon.store import heartbeat
+from wommon.store import heartbeat, tally
 from wommon.store.db import redact
 from wommon.store.enums import Status
-from wommon.store.models import Incident, Mention, Outbox, Source
+from wommon.store.models import Incident, Outbox, Source
 
 # Slack delivery counts as failing when an alert failed for good within this window.
 FAILED_DELIVERY_WINDOW = timedelta(hours=24)
@@ -80,19 +80,8 @@ def snapshot(
                 str(name): int(n)
                 for name, n in session.exec(select(state, func.count()).group_by(state))
             }
-            verdict = case(
-                (col(Mention.analyzed_at).is_(None), "pending"),
-                (col(Mention.negative).is_(True), "negative"),
-                else_="other",
-            )
-            mentions = {
-                (language or "unknown", str(kind)): n
-                for language, kind, n in session.exec(
-                    select(Mention.language, verdict, func.count()).group_by(
-                        col(Mention.language), verdict
-                    )
-                )
-            }
+            # Summary rows the steps keep current: no count over the mentions per scrape.
+            mentions = tally.read(session)
             incidents = dict(
                 session.exec(
                     select(Incident.state, func.count()).group_by(col(Incident.state))

@@ -192,6 +192,16 @@ class ChannelPace(SQLModel, table=True):
     blocked_until: datetime | None = Field(default=None, sa_column=_dt())
 
 
+class MentionTally(SQLModel, table=True):
+    """Stored mentions of one language and verdict (store/tally.py keeps it current)."""
+
+    __tablename__ = "mention_tally"
+
+    language: str = Field(primary_key=True, max_length=16)
+    verdict: str = Field(primary_key=True, max_length=16)
+    mentions: int = 0
+
+
 class BrandHour(SQLModel, table=True):
     """Negative mentions of a brand per UTC hour: the history its baseline is learnt
     from. Recounted from the mentions for every hour detection touches, so re-running
