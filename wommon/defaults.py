@@ -111,3 +111,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 # A brand's `near` terms count within this many words of its name.
 BRAND_NEAR_WORDS = 10
+
+# Mentions of a brand one detection run takes (one transaction); more run again at once.
+DETECT_BATCH_MENTIONS = 2000

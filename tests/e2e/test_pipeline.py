@@ -41,3 +41,29 @@ def test_feeds_to_one_slack_alert(db_url: str, clock: SimulatedClock, slack: Sla
     assert "Acme charged me twice" in root["text"]
     assert root["channel"] == channel_id("#alerts")
     assert incidents[0].slack_ts == outbox[0].slack_ts
+
+
+def test_a_backlog_bigger_than_a_batch_drains_in_one_job_run(
+    db_url: str, clock: SimulatedClock
+) -> None:
+    """Twelve pending mentions and batches of five: one detect job takes all of them in
+    three runs, and stops (the running total must not keep it looping)."""
+    from tests.support.helpers import add_mentions
+    from wommon.alert.console import ConsoleNotifier
+
+    cfg = settings(db_url, batch_mentions=5)
+    pipeline = Pipeline(cfg, clock, notifier=ConsoleNotifier())
+    try:
+        pipeline.prepare()
+        add_mentions(
+            pipeline.engine,
+            [(f"s{i}.example", f"Acme charged me twice ({i})", -0.6, i) for i in range(12)],
+            start=START,
+        )
+        report = pipeline.detect()
+        with Session(pipeline.engine) as session:
+            pending = session.exec(select(Mention).where(col(Mention.detected_at).is_(None)))
+            left = list(pending)
+    finally:
+        pipeline.close()
+    assert report.mentions == 12 and not report.full and left == []

@@ -153,6 +153,9 @@ class DetectSettings(_Section):
     update_step: int = Field(defaults.DETECT_UPDATE_STEP, ge=1, le=_MAX_COUNT)
     cooldown_hours: float = Field(defaults.DETECT_COOLDOWN_HOURS, gt=0, le=_MAX_HOURS)
     reopen_days: float = Field(defaults.DETECT_REOPEN_DAYS, ge=0, le=_MAX_DAYS)
+    # Mentions of a brand one detection run takes in one transaction; a backlog runs again
+    # at once until it is drained.
+    batch_mentions: int = Field(defaults.DETECT_BATCH_MENTIONS, ge=1, le=_MAX_COUNT)
 
 
 Severity = Literal["low", "medium", "high"]

@@ -45,6 +45,8 @@ class DetectReport:
     full: bool = False
 
     def __add__(self, other: DetectReport) -> DetectReport:
+        """The brands of one run summed: more is waiting when any brand says so. (A loop
+        draining a backlog asks each run's own report, not the running total.)"""
         return DetectReport(
             self.mentions + other.mentions,
             self.incidents_opened + other.incidents_opened,

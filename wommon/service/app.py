@@ -11,7 +11,7 @@ import random
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -254,10 +254,12 @@ class Pipeline:
 
     def detect(self) -> DetectReport:
         s = self.settings
-        report = detect_pending(self.engine, s.detect, s.brands, self.clock.now())
-        while report.full and not self.stopping.is_set():
+        limit = s.detect.batch_mentions
+        report = batch = detect_pending(self.engine, s.detect, s.brands, self.clock.now(), limit)
+        while batch.full and not self.stopping.is_set():
             # A backlog (a cold start, a burst) drains now, not one batch a period.
-            report += detect_pending(self.engine, s.detect, s.brands, self.clock.now())
+            batch = detect_pending(self.engine, s.detect, s.brands, self.clock.now(), limit)
+            report = replace(report + batch, full=batch.full)
         if report.incidents_opened or report.alerts_queued:
             log.info(
                 "detected",
