@@ -168,7 +168,7 @@ def main() -> None:
             ("incident page (HTML, 200 mentions shown)", "/incidents/1"),
             ("incident chart (SVG)", "/incidents/1/chart.svg"),
             ("incident chart (PNG)", "/incidents/1/chart.png"),
-            ("sparkline (SVG, first draw)", "/incidents/1/spark.svg"),
+            ("sparkline (SVG, drawn once a shape)", "/incidents/1/spark.svg"),
             ("brand page (HTML)", "/brands/Acme"),
             ("brand chart (SVG, 14 days)", "/brands/Acme/chart.svg"),
         ):
