@@ -132,7 +132,7 @@ def test_run_polls_and_stops_on_sigterm_within_5_seconds(tmp_path: Path) -> None
         try:
             deadline = time.monotonic() + 30
             while not server.requests and time.monotonic() < deadline and proc.poll() is None:
-                time.sleep(0.05)
+                time.sleep(0.05)  # readiness: poll for the condition, up to the deadline
             assert server.requests == ["/feeds/blog.xml"], "the daemon never polled its source"
             proc.send_signal(signal.SIGTERM)
             started = time.monotonic()

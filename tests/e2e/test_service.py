@@ -134,13 +134,13 @@ def test_reload_applies_a_good_config_and_keeps_the_old_on_a_bad_one(
         assert notify.wait_for("RELOADING=1")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and [s.name for s in pipeline.settings.sources] != ["b"]:
-            time.sleep(0.05)
+            time.sleep(0.05)  # readiness: poll for the condition, up to the deadline
         assert [s.name for s in pipeline.settings.sources] == ["b"]
         path.write_text(base + '[[sources]]\nname = "c"\nurl = "ftp://c.example/feed"\n')
         daemon.request_reload()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and "reload_rejected" not in caplog.text:
-            time.sleep(0.05)
+            time.sleep(0.05)  # readiness: poll for the condition, up to the deadline
     finally:
         daemon.request_stop()
         runner.join(10)
@@ -344,7 +344,7 @@ def test_sigterm_sends_stopping_and_leaves_a_consistent_database(
             assert notify.wait_for("READY=1", timeout=30)
             deadline = time.monotonic() + 10
             while not server.hits and time.monotonic() < deadline:
-                time.sleep(0.05)
+                time.sleep(0.05)  # readiness: poll for the condition, up to the deadline
             assert server.hits, "the fetch never started"
             proc.terminate()
             started = time.monotonic()

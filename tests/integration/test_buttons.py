@@ -155,7 +155,7 @@ def test_socket_mode_button_click_is_recorded(engine: Engine, slack: SlackServer
                     inc = session.get(Incident, incident_id)
                     if inc is not None and inc.state == "resolved":
                         break
-                time.sleep(0.05)
+                time.sleep(0.05)  # readiness: poll for the condition, up to the deadline
         finally:
             listener.stop()
             server.shutdown()

@@ -95,7 +95,8 @@ def kill_at_random(
                 if not notify.wait_for("READY=1", timeout=120):
                     proc.kill()
                     raise AssertionError("the daemon never said READY=1")
-                time.sleep(rng.uniform(*between))
+                # After readiness: a random moment of its work is the point of the kill.
+                time.sleep(rng.uniform(*between))  # readiness seen; the delay is the test
                 proc.kill()
                 proc.wait(10)
             finally:
