@@ -100,7 +100,7 @@ def _web_line(settings: config_mod.Settings) -> str:
         token = config_mod.web_token(settings)
     except WommonError as exc:
         fail(str(exc))
-    login = "token required" if token else "no login (loopback only)"
+    login = "token required" if token else "loopback, no login"
     where = f", linked from Slack as {settings.web.public_url}" if settings.web.public_url else ""
     return f"web UI: http://{listen}/ ({login}){where}"
 
