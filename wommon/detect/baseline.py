@@ -44,17 +44,39 @@ def expected_rate(
 ) -> float:
     """The usual number of negative mentions in `hour` (a UTC hour start), from the hourly
     `counts` before it (hours with none may be absent)."""
-    same_hour_of_week = [counts.get(hour - timedelta(weeks=w), 0) for w in range(1, weeks + 1)]
-    same_hour_of_day = [counts.get(hour - timedelta(days=d), 0) for d in range(1, 8)]
     seen = [h for h in counts if h < hour]
     if not seen:
         return COLD_RATE_PER_HOUR
-    history_days = (hour - min(seen)).total_seconds() / 86400
+    return usual_rate(counts, hour, min(seen), sum(counts[h] for h in seen), weeks)
+
+
+def usual_rate(
+    counts: Mapping[datetime, int],
+    hour: datetime,
+    first: datetime,
+    total: int,
+    weeks: int = defaults.BASELINE_WEEKS,
+) -> float:
+    """`expected_rate` from what it needs only: the counts of the same hour over the last
+    `weeks` weeks and 7 days (`counts` may hold just those), the first hour counted and
+    the total counted before `hour` (so detection reads a dozen rows, not five weeks)."""
+    same_hour_of_week = [counts.get(hour - timedelta(weeks=w), 0) for w in range(1, weeks + 1)]
+    same_hour_of_day = [counts.get(hour - timedelta(days=d), 0) for d in range(1, 8)]
+    history_days = (hour - first).total_seconds() / 86400
     weekly = median(same_hour_of_week) if history_days >= 7 * weeks else 0.0
     daily = median(same_hour_of_day[: max(1, min(7, int(history_days)))])
-    overall = sum(counts[h] for h in seen) / max(history_days * 24, 1.0)
+    overall = total / max(history_days * 24, 1.0)
     # Below the overall mean rate the medians are noise of a quiet brand: take the floor.
     return max(weekly, daily, min(overall, 1.0), COLD_RATE_PER_HOUR)
+
+
+def baseline_hours(hour: datetime, weeks: int = defaults.BASELINE_WEEKS) -> list[datetime]:
+    """The hours `usual_rate` looks at for `hour`, and `hour` itself."""
+    return [
+        hour,
+        *(hour - timedelta(weeks=w) for w in range(1, weeks + 1)),
+        *(hour - timedelta(days=d) for d in range(1, 8)),
+    ]
 
 
 def surprise(observed: int, expected: float) -> Surprise:

@@ -13,7 +13,14 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from wommon.defaults import BASELINE_WEEKS
-from wommon.detect.baseline import Surprise, expected_rate, hour_of, surprise
+from wommon.detect.baseline import (
+    COLD_RATE_PER_HOUR,
+    Surprise,
+    baseline_hours,
+    hour_of,
+    surprise,
+    usual_rate,
+)
 from wommon.store.models import BrandHour, Mention
 
 
@@ -34,11 +41,23 @@ def recount(
             h: n
             for h, n in session.exec(
                 select(BrandHour.hour, BrandHour.negative).where(
-                    BrandHour.brand == brand, col(BrandHour.hour) >= since
+                    BrandHour.brand == brand, col(BrandHour.hour).in_(baseline_hours(current))
                 )
             )
         }
-        found[brand] = surprise(counts.get(current, 0), expected_rate(counts, current))
+        first, total = session.exec(
+            select(func.min(BrandHour.hour), func.sum(BrandHour.negative)).where(
+                BrandHour.brand == brand,
+                col(BrandHour.hour) >= since,
+                col(BrandHour.hour) < current,
+            )
+        ).one()
+        rate = (
+            usual_rate(counts, current, _as_hour(first), int(total or 0))
+            if first is not None
+            else COLD_RATE_PER_HOUR
+        )
+        found[brand] = surprise(counts.get(current, 0), rate)
     return found
 
 
