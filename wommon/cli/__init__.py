@@ -91,4 +91,5 @@ from wommon.cli import (  # noqa: E402, F401
     service,
     simulate,
     tools,
+    training,
 )

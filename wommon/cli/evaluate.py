@@ -12,7 +12,8 @@ from typing import Any
 import click
 
 from wommon.cli import fail, main
-from wommon.config import DetectSettings
+from wommon.config import AnalyzeSettings, DetectSettings
+from wommon.errors import WommonError
 from wommon.runs.evaluation import ClassScores, binary_scores, confusion, three_class_scores
 
 
@@ -32,6 +33,12 @@ from wommon.runs.evaluation import ClassScores, binary_scores, confusion, three_
     show_default=True,
     help="negative: negative_experience vs the rest; sentiment3: negative/neutral/positive.",
 )
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Score this model (from `wommon train`) instead of the shipped default.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option(
     "--errors",
@@ -45,6 +52,7 @@ def evaluate(
     label_col: str,
     positive: str,
     task: str,
+    model_path: Path | None,
     as_json: bool,
     errors_path: Path | None,
 ) -> None:
@@ -65,10 +73,13 @@ def evaluate(
         columns = ", ".join(repr(c) for c in rows[0])
         option = "--text-col" if missing[0] == text_col else "--label-col"
         fail(f"{path}: no column {missing[0]!r}; the columns are {columns} (choose with {option})")
-    from wommon.analyze.analyzer import Analyzer
+    from wommon.analyze.analyzer import Analyzer, Item
 
-    analyzer = Analyzer.for_brands((), DetectSettings())
-    results = [analyzer.analyze_text("", r[text_col], require_brand=False) for r in rows]
+    try:
+        analyzer = Analyzer.for_brands((), DetectSettings(), AnalyzeSettings(model=model_path))
+    except WommonError as exc:
+        fail(str(exc))
+    results = analyzer.analyze_many([Item("", r[text_col]) for r in rows], require_brand=False)
     scores: ClassScores
     if task == "sentiment3":
         predicted = [a.tone or "neutral" for a in results]

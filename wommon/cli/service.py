@@ -84,11 +84,26 @@ def check(config_path: str, strict: bool) -> None:
     else:
         click.echo(f"alerts: Slack channel {target.channel}")
     click.echo(_web_line(settings))
+    click.echo(_model_line(settings))
     found = warnings(settings)
     for warning in found:
         click.echo(f"warning: {warning}", err=True)
     if found and strict:
         sys.exit(1)
+
+
+def _model_line(settings: config_mod.Settings) -> str:
+    """Which complaint model analysis will use, or why `run` would refuse the file."""
+    from wommon.analyze import head
+
+    path = settings.analyze.model
+    if path is None:
+        return "analysis: the shipped complaint model (train your own with `wommon train`)"
+    try:
+        found = head.load(path)
+    except WommonError as exc:
+        fail(str(exc))
+    return f"analysis: {found.task} model {path} (trained on {found.trained_on or 'unknown rows'})"
 
 
 def _web_line(settings: config_mod.Settings) -> str:

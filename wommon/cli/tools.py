@@ -104,7 +104,7 @@ def inspect(target: str, kind: str | None, allow: tuple[str, ...], config_path: 
 def _analyzer(settings: config_mod.Settings) -> Analyzer:
     from wommon.analyze.analyzer import Analyzer
 
-    return Analyzer.for_brands(settings.brands, settings.detect)
+    return Analyzer.for_brands(settings.brands, settings.detect, settings.analyze)
 
 
 def _list_feeds(page: str, feeds: list[tuple[str, str, str]]) -> None:

@@ -20,6 +20,7 @@ from wommon.config.secrets import (
 )
 from wommon.config.settings import (
     SOURCE_KINDS,
+    AnalyzeSettings,
     BrandSettings,
     CollectSettings,
     DaemonSettings,
@@ -47,6 +48,7 @@ __all__ = [
     "SOURCE_KINDS",
     "WEB_TOKEN_CREDENTIAL",
     "WEB_TOKEN_ENV",
+    "AnalyzeSettings",
     "BrandSettings",
     "CollectSettings",
     "DaemonSettings",

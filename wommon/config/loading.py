@@ -37,7 +37,13 @@ def load(path: str | os.PathLike[str]) -> Settings:
             f"{file}:{line}: config is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x}): "
             "save the file as UTF-8"
         ) from None
-    return parse(text, source=str(file))
+    settings = parse(text, source=str(file))
+    model = settings.analyze.model
+    if model is not None and not model.is_absolute():
+        # Beside the config, wherever the daemon is started from.
+        analyze = settings.analyze.model_copy(update={"model": file.parent / model})
+        settings = settings.model_copy(update={"analyze": analyze})
+    return settings
 
 
 def parse(text: str, *, source: str = "<config>") -> Settings:

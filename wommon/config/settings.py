@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from pathlib import Path
 from typing import Literal, get_args
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -298,9 +299,18 @@ class WebSettings(_Section):
         return value.rstrip("/") if value else value
 
 
+class AnalyzeSettings(_Section):
+    """The analysis stage. `model` is a head fitted by `wommon train` on this deployment's
+    own labelled posts (a path relative to the config file); without it the shipped
+    complaint head decides."""
+
+    model: Path | None = None
+
+
 class Settings(_Section):
     storage: StorageSettings = StorageSettings()
     collect: CollectSettings = CollectSettings()
+    analyze: AnalyzeSettings = AnalyzeSettings()
     detect: DetectSettings = DetectSettings()
     slack: SlackSettings = SlackSettings()
     daemon: DaemonSettings = DaemonSettings()

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, exists, func
 from sqlmodel import Session, col, select
 
 from wommon.defaults import BASELINE_WEEKS
@@ -21,7 +21,7 @@ from wommon.detect.baseline import (
     surprise,
     usual_rate,
 )
-from wommon.store.models import BrandHour, Mention
+from wommon.store.models import BrandHour, Mention, MutedSite
 
 
 def recount(
@@ -88,6 +88,10 @@ def _store_counts(session: Session, brand: str, hours: set[datetime]) -> None:
                 col(Mention.negative).is_(True),
                 col(Mention.published_at) >= min(hours),
                 col(Mention.published_at) < max(hours) + timedelta(hours=1),
+                # A muted site no longer counts for the brand, in its baseline either.
+                ~exists().where(
+                    col(MutedSite.brand) == brand, col(MutedSite.domain) == col(Mention.domain)
+                ),
             )
             .group_by(bucket)
         )

@@ -28,6 +28,7 @@ from wommon.detect.lookups import Lookups
 from wommon.detect.review import review
 from wommon.detect.spread import SpreadState, observe
 from wommon.detect.voices import novelty
+from wommon.store import labels
 from wommon.store.db import reading, transaction
 from wommon.store.enums import GROUPING_STATES, OPEN_STATES, State, Status
 from wommon.store.locks import try_xact_lock
@@ -143,6 +144,7 @@ def _detect_brand(
         query.order_by(col(Mention.published_at), col(Mention.id)).limit(limit)
     ).all()
     grouping = _grouping(session, cfg, now, historical, brand)
+    silenced = labels.muted(session, brand)
     lookups = Lookups.load(session, [m for m, _ in pending if m.negative], grouping)
     index = StoryIndex(
         (_story(inc) for inc in grouping.values()),
@@ -158,7 +160,7 @@ def _detect_brand(
         session.add(mention)
     for mention, weight in pending:
         hours.add((brand, hour_of(mention.published_at)))
-        if not mention.negative:
+        if not mention.negative or mention.domain in silenced:
             continue
         text = f"{mention.title}\n{mention.text}"
         words = frozenset(key_terms(terms(text, words_of_brand)))

@@ -87,6 +87,7 @@ def incident_payload(
                 text=m.text[:EXCERPT_CHARS],
                 language=m.language,
                 links=tuple(json.loads(m.links)[:5]),
+                mention_id=m.id,
             )
             for m in examples
         ),

@@ -20,7 +20,7 @@ from sqlalchemy import or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from wommon.analyze.analyzer import Analyzer
+from wommon.analyze.analyzer import Analyzer, Item
 from wommon.analyze.step import analyze_pending
 from wommon.clock import Clock, SimulatedClock
 from wommon.collect.entry import Entry, ParsedFeed, canonical_url
@@ -154,7 +154,7 @@ def backfill(
         _page_feeds(engine, settings, feeds, since, until, now, dry_run, max_pages, shown, report)
     if dry_run:
         return report
-    analyzer = Analyzer.for_brands(settings.brands, settings.detect)
+    analyzer = Analyzer.for_brands(settings.brands, settings.detect, settings.analyze)
     while analyze_pending(engine, analyzer, now):
         pass
     if rescore:
@@ -361,8 +361,8 @@ def _rescore(
             .join(Source, col(Source.id) == col(Mention.source_id))
             .where(*window)
         ).all()
-        for mention, source_brand in rows:
-            result = analyzer.analyze_text(mention.title, mention.text, source_brand)
+        results = analyzer.analyze_many([Item(m.title, m.text, brand) for m, brand in rows])
+        for (mention, _), result in zip(rows, results, strict=True):
             for column, value in result.columns().items():
                 setattr(mention, column, value)
             mention.analyzed_at = now

@@ -115,9 +115,11 @@ class Pipeline:
 
     def _configure(self, settings: Settings) -> None:
         """Everything derived from the settings; replaced whole on reload."""
+        # First: a model file that cannot be read rejects the settings before any is applied.
+        analyzer = Analyzer.for_brands(settings.brands, settings.detect, settings.analyze)
         self._limits = FetchLimits.from_settings(settings.collect)
         self._http = new_session(self._limits)
-        self._analyzer = Analyzer.for_brands(settings.brands, settings.detect)
+        self._analyzer = analyzer
         target = slack_target(settings)
         self.notifier = self._fixed_notifier or default_notifier(settings, target)
         self.routing = Routing(
@@ -190,6 +192,8 @@ class Pipeline:
             log.info("claims_taken_over", owner=owner, reason="its process is gone")
             release_owned(self.engine, owner, self.clock.now())
             release_outbox(self.engine, owner)
+        if self.settings.brands:
+            self._analyzer.warm()
 
     def _retry_changed(self) -> None:
         """Alerts that failed for good under another Slack setup get another chance."""

@@ -62,3 +62,11 @@ class Severity(StrEnum):
 
 # Lowest first: an alert escalates when its severity moves right.
 SEVERITIES: tuple[str, ...] = tuple(s.value for s in Severity)
+
+
+class Verdict(StrEnum):
+    """What a person said of one mention from Slack (a label row's `verdict`)."""
+
+    NOT_ABOUT_US = "not_about_us"
+    NOT_A_COMPLAINT = "not_a_complaint"
+    MUTE_SITE = "mute_site"

@@ -214,3 +214,30 @@ class BrandHour(SQLModel, table=True):
     brand: str = Field(max_length=200)
     hour: datetime = Field(sa_column=_dt(nullable=False))
     negative: int = 0
+
+
+class Label(SQLModel, table=True):
+    """A person's verdict on one mention, from the alert in Slack: training data for the
+    deployment's own model (`wommon labels export`, `wommon train --from-labels`). The
+    text is copied: a label outlives the mention's pruning."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    mention_id: int | None = Field(default=None, foreign_key="mention.id", index=True)
+    verdict: str = Field(max_length=32)
+    brand: str | None = Field(default=None, max_length=200)
+    domain: str | None = Field(default=None, max_length=255)
+    language: str | None = Field(default=None, max_length=16)
+    text: str = Field(default="", sa_type=Text)
+    labelled_by: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(sa_column=_dt(nullable=False))
+
+
+class MutedSite(SQLModel, table=True):
+    """A site whose mentions no longer count for a brand ("Mute this site")."""
+
+    __tablename__ = "muted_site"
+
+    brand: str = Field(primary_key=True, max_length=200)
+    domain: str = Field(primary_key=True, max_length=255)
+    muted_by: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(sa_column=_dt(nullable=False))

@@ -24,6 +24,8 @@ class Excerpt:
     text: str = ""
     language: str | None = None
     links: tuple[str, ...] = ()
+    # The quoted mention, for the per-mention verdicts ("Not about us", ...) in Slack.
+    mention_id: int | None = None
 
 
 @dataclass(frozen=True)
