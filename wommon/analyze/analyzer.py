@@ -82,6 +82,14 @@ class _Draft:
     tone: str = "neutral"
     clearly_negative: bool = False
     vector: Vector | None = None
+    _rule: ComplaintScore | None = None
+
+    @property
+    def rule(self) -> ComplaintScore:
+        """The rules' score, once the sentiment is known (computed once)."""
+        if self._rule is None:
+            self._rule = complaint_score(self.joined, self.sentiment)
+        return self._rule
 
 
 class Analyzer:
@@ -159,7 +167,7 @@ class Analyzer:
         rows = np.zeros((len(texts), len(FEATURES) + DIMENSIONS), dtype=np.float32)
         for i, d in enumerate(drafts):
             if isinstance(d, _Draft):
-                rows[i] = self._row(d, complaint_score(d.joined, d.sentiment))
+                rows[i] = self._row(d, d.rule)
         return rows
 
     def _draft(self, item: Item) -> _Draft | Analysis:
@@ -167,10 +175,10 @@ class Analyzer:
         language = detect_language(f"{item.title}. {item.text}")
         if language not in SCORED:
             return Analysis(brand, language, None, None, None, False)
-        joined = " ".join(self._about(item.title, item.text, brand))
-        draft = _Draft(brand, language, joined)
+        about = self._about(item.title, item.text, brand)
+        draft = _Draft(brand, language, " ".join(about))
         if language == "en":
-            draft.sentiment = self._scorer.score(self._about(item.title, item.text, brand))
+            draft.sentiment = self._scorer.score(about)
             draft.clearly_negative = draft.sentiment <= self._clearly_negative
             draft.tone = (
                 "negative"
@@ -191,8 +199,7 @@ class Analyzer:
         found = self._complaint_head
         if found is None:
             return False
-        rule = complaint_score(draft.joined, draft.sentiment).probability
-        return found.judges(draft.language, rule)
+        return found.judges(draft.language, draft.rule.probability)
 
     def _embed(self, drafts: Sequence[_Draft]) -> None:
         vectors = embed([d.joined for d in drafts])
@@ -224,7 +231,7 @@ class Analyzer:
         return about
 
     def _verdict(self, draft: _Draft, require_brand: bool) -> Analysis:
-        rule = complaint_score(draft.joined, draft.sentiment)
+        rule = draft.rule
         complaint = rule.probability
         clearly_negative, tone = draft.clearly_negative, draft.tone
         bad = complaint >= COMPLAINT_THRESHOLD or clearly_negative
