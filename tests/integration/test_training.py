@@ -172,3 +172,33 @@ def test_the_shipped_head_judges_english_brand_mentions_in_batches() -> None:
     shipped = head.shipped()
     assert shipped.judges("en", 0.5) and not shipped.judges("es", 0.5)
     assert not shipped.judges("en", 0.99)  # the rules are sure: no embedding, no head
+
+
+def test_a_sentiment3_model_sets_the_tone(tmp_path: Path) -> None:
+    """Labels that contradict VADER (a team's sarcasm, say) win: the model sets the tone."""
+    moods = {
+        "negative": "@{b} wonderful, I love it, {n} stars from me",
+        "neutral": "@{b} the shop on street {n} opens at nine",
+        "positive": "@{b} this is awful, the worst {n} days of my life",
+    }
+    data = tmp_path / "tones.csv"
+    with data.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        for label, template in moods.items():
+            for n in range(24):
+                writer.writerow([template.format(b=f"Brand{n % 5}", n=n), label])
+    model = tmp_path / "tone.npz"
+    result = CliRunner().invoke(
+        main, ["train", str(data), "--task", "sentiment3", "--out", str(model), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output.splitlines()[-1])["cross_validated"]["macro_f1"] > 0.8
+    own = head.load(model)
+    assert own.task == Task.SENTIMENT3 and own.classes == ("negative", "neutral", "positive")
+    text = "@Brand9 wonderful, I love it, 99 stars from me"
+    shipped = Analyzer.for_brands((), DetectSettings(), AnalyzeSettings())
+    assert shipped.analyze_text("", text, require_brand=False).tone == "positive"
+    analyzer = Analyzer.for_brands((), DetectSettings(), AnalyzeSettings(model=model))
+    found = analyzer.analyze_text("", text, require_brand=False)
+    assert (found.tone, found.negative) == ("negative", True)
