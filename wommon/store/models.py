@@ -219,7 +219,7 @@ class BrandHour(SQLModel, table=True):
 class Label(SQLModel, table=True):
     """A person's verdict on one mention, from the alert in Slack: training data for the
     deployment's own model (`wommon labels export`, `wommon train --from-labels`). The
-    text is copied: a label outlives the mention's pruning."""
+    text is copied: a label is a training row on its own, exported without a join."""
 
     id: int | None = Field(default=None, primary_key=True)
     mention_id: int | None = Field(default=None, foreign_key="mention.id", index=True)
