@@ -422,3 +422,24 @@ def test_the_tally_follows_collection_analysis_and_rescoring(engine: Engine) -> 
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert statements and not [s for s in statements if "FROM mention " in s + " "]
+
+
+def test_a_host_slot_given_away_while_paused_is_no_longer_held(engine: Engine) -> None:
+    """A daemon paused between taking a slot and fetching asks again before it fetches:
+    a slot released as a dead daemon's, or expired, is not its any more."""
+    from wommon.store import slots
+    from wommon.store.db import transaction
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("host slots are shared on PostgreSQL only")
+    later = START + timedelta(minutes=5)
+    with transaction(engine) as session:
+        slot = slots.take(session, "h.example", 2, "paused", START, later)
+    assert slot is not None
+    with transaction(engine) as session:
+        assert slots.holds(session, "h.example", slot, "paused", START)
+        assert not slots.holds(session, "h.example", slot, "other", START)
+        assert not slots.holds(session, "h.example", slot, "paused", later + timedelta(seconds=1))
+        slots.give_back_all(session, "paused")  # what the others do for a stale heartbeat
+    with transaction(engine) as session:
+        assert not slots.holds(session, "h.example", slot, "paused", START)

@@ -14,7 +14,7 @@ from wommon.analyze import head
 from wommon.analyze.aspects import aspect_of
 from wommon.analyze.brands import BrandMatcher
 from wommon.analyze.complaint import ComplaintScore, complaint_score
-from wommon.analyze.embed import DIMENSIONS, Vector, embed, preload
+from wommon.analyze.embed import DIMENSIONS, Vector, embed
 from wommon.analyze.features import FEATURES, cue_features
 from wommon.analyze.head import Head, Task
 from wommon.analyze.language import SCORED, detect_language
@@ -120,13 +120,6 @@ class Analyzer:
         complaint = own if own and own.task == Task.COMPLAINT else head.shipped()
         sentiment = own if own and own.task == Task.SENTIMENT3 else None
         return cls(BrandMatcher(tuple(brands)), detect.negative_sentiment, complaint, sentiment)
-
-    def warm(self) -> None:
-        """Start loading the embedding model, in the background, when a head will need it
-        (it takes a couple of seconds): the first analysis then finds it loaded or
-        nearly, and a stop asked for meanwhile does not wait for a whole load."""
-        if self._complaint_head is not None or self._sentiment_head is not None:
-            preload()
 
     def analyze_text(
         self,

@@ -51,12 +51,6 @@ def _native_tokenizer(model: Any) -> None:
         model._sp = sentencepiece.SentencePieceProcessor(model_file=path)
 
 
-def preload() -> None:
-    """Load the model in a background thread (a no-op once loaded)."""
-    if _model is None:
-        threading.Thread(target=_encoder, name="embedding-model", daemon=True).start()
-
-
 def embed(texts: Sequence[str]) -> npt.NDArray[np.float32]:
     """Unit vectors, one row per text."""
     if not texts:

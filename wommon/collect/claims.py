@@ -151,6 +151,16 @@ class HostQueues:
                 ready.append(task)
         return ready
 
+    def still_held(self, task: SourceTask) -> bool:
+        """Whether the task's host slot is still this daemon's, asked just before its
+        fetch starts: a daemon paused between taking a slot and fetching (SIGSTOP, a
+        frozen VM) may find it given to another daemon, and must not fetch beside it."""
+        found = self._slots.get(task.id)
+        if found is None:
+            return True
+        with transaction(self._engine) as session:
+            return slots.holds(session, found[0], found[1], self._owner, self._clock())
+
     def finished(self, task: SourceTask) -> None:
         self._active[task.host] -= 1
         found = self._slots.pop(task.id, None)

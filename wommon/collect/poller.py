@@ -190,7 +190,7 @@ def collect_due(
     clock = clock or (lambda: now)
     run = HostQueues(engine, owner, max_per_host, limits, clock)
     capacity = max(1, min(batch, 2 * workers))
-    running: dict[Future[Outcome], SourceTask] = {}
+    running: dict[Future[Outcome | None], SourceTask] = {}
     polled = failed = new = 0
     renewed = time.monotonic()
     exhausted = False
@@ -204,7 +204,7 @@ def collect_due(
             exhausted = not tasks
             run.queue(tasks)
         for task in run.startable():
-            running[pool.submit(poll, task, http, limits, parser)] = task
+            running[pool.submit(_poll_if_held, run, task, http, limits, parser)] = task
         if not running and not run.waiting():
             if exhausted or not stop_not_set(stop):
                 break
@@ -216,6 +216,10 @@ def collect_due(
             task = running.pop(future)
             outcome = future.result()
             run.finished(task)
+            if outcome is None:
+                log.warning("fetch_skipped", source=task.name, reason="host slot lost")
+                release(engine, [task.id], owner, now)
+                continue
             with transaction(engine) as session:
                 added = record(session, outcome, clock(), rng, owner)
             if added is None:
@@ -232,6 +236,17 @@ def collect_due(
             break
     run.close()
     return CollectReport(polled=polled, failed=failed, new_mentions=new)
+
+
+def _poll_if_held(
+    run: HostQueues,
+    task: SourceTask,
+    http: requests.Session,
+    limits: FetchLimits,
+    parser: Callable[..., ParsedFeed],
+) -> Outcome | None:
+    """poll(), unless the host slot taken for it was lost meanwhile (None)."""
+    return poll(task, http, limits, parser) if run.still_held(task) else None
 
 
 def stop_not_set(stop: threading.Event | None) -> bool:

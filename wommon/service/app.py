@@ -192,8 +192,6 @@ class Pipeline:
             log.info("claims_taken_over", owner=owner, reason="its process is gone")
             release_owned(self.engine, owner, self.clock.now())
             release_outbox(self.engine, owner)
-        if self.settings.brands:
-            self._analyzer.warm()
 
     def _retry_changed(self) -> None:
         """Alerts that failed for good under another Slack setup get another chance."""

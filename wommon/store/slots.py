@@ -47,6 +47,20 @@ def take(
     return free.slot
 
 
+def holds(session: Session, host: str, slot: int, owner: str, now: datetime) -> bool:
+    """Whether `owner` still holds the slot: not given back for it as a dead daemon's
+    while it was paused, and not expired."""
+    found = session.exec(
+        select(HostSlot.slot).where(
+            HostSlot.host == host,
+            HostSlot.slot == slot,
+            HostSlot.owner == owner,
+            col(HostSlot.until) >= now,
+        )
+    ).first()
+    return found is not None
+
+
 def give_back(session: Session, host: str, slot: int, owner: str) -> None:
     session.execute(
         update(HostSlot)
