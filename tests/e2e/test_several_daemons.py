@@ -227,9 +227,13 @@ def _settled(db_url: str, slack: SlackServer) -> bool:
     return mentions == expected and detected == expected and len(slack.roots()) >= len(STORIES)
 
 
-def _check_outcome(db_url: str, feeds: Feeds, slack: SlackServer, *, once: bool = True) -> None:
+def _check_outcome(
+    db_url: str, feeds: Feeds, slack: SlackServer, *, once: bool = True, in_flight: int = 0
+) -> None:
     """One incident and one root message per story, no outbox key posted twice, every
-    feed fetched (once, unless a daemon was frozen mid-fetch) and never concurrently."""
+    feed fetched (once, unless a daemon was frozen mid-fetch) and never concurrently.
+    `in_flight`: fetches a frozen daemon had started; a request frozen on its way out
+    reaches the host on resume, beside the slots given away meanwhile."""
     _, _, incidents = _counts(db_url)
     assert incidents == len(STORIES)
     assert len(slack.roots()) == len(STORIES)
@@ -244,7 +248,8 @@ def _check_outcome(db_url: str, feeds: Feeds, slack: SlackServer, *, once: bool 
             assert len(spans) == 1, f"{path} fetched {len(spans)} times"
         for (_, end), (start, _) in itertools.pairwise(spans):
             assert start >= end, f"{path} fetched by two daemons at once"
-    assert feeds.server.peak <= 2, f"{feeds.server.peak} requests at once to one host"
+    peak = feeds.server.peak
+    assert peak <= 2 + in_flight, f"{peak} requests at once to one host ({in_flight} in flight)"
     roots = sorted(float(m["ts"]) for m in slack.roots())
     assert all(b - a >= 0.8 for a, b in itertools.pairwise(roots)), roots
 
@@ -364,7 +369,7 @@ def test_a_frozen_daemon_resumes_without_refetching_or_reposting(
     )
     wait_until(lambda: _beating(pg_url, owner), 30, lambda: "the resumed daemon's heartbeat")
     assert victim.poll() is None and survivor.poll() is None, "a daemon exited"
-    _check_outcome(pg_url, feeds, slack, once=False)
     again = [p for p in feeds.paths if len(feeds.times[p]) > 1]
     # Only what was in flight at the freeze (at most max_per_host fetches) is fetched twice.
     assert len(again) <= 2, again
+    _check_outcome(pg_url, feeds, slack, once=False, in_flight=len(again))
