@@ -30,9 +30,9 @@ from sqlmodel import Session
 
 from wommon.clock import SimulatedClock
 from wommon.config import BrandSettings, Settings, StorageSettings
-from wommon.detect.baseline import hour_of
 from wommon.detect.spread import SpreadState, observe
 from wommon.store.db import make_engine, transaction, upgrade
+from wommon.store.hours import hour_of
 from wommon.store.models import BrandHour, Incident, Mention, Outbox, Source
 from wommon.web import reads
 from wommon.web.app import create_app

@@ -12,6 +12,7 @@ from wommon.analyze import embed
 from wommon.config import DetectSettings
 from wommon.detect.cluster import Story, StoryIndex, key_terms, terms
 from wommon.detect.detector import detect_pending
+from wommon.detect.history import forget_history
 from wommon.detect.incidents import IncidentFigures, decide
 from wommon.store.db import transaction
 from wommon.store.enums import Kind, State
@@ -245,16 +246,24 @@ def test_story_resolves_after_quiet_and_comes_back_in_the_same_thread(engine: En
     assert kinds == ["open", "resolve", "reopen"]
 
 
-def test_brand_hours_are_recounted_not_added_twice(engine: Engine) -> None:
+def test_brand_hours_count_each_mention_once_however_it_is_detected(engine: Engine) -> None:
     add_mentions(engine, [(f"{d}.example", STORY, -0.6, i) for i, d in enumerate("ab")])
     detect_pending(engine, CFG, (ACME,), START + timedelta(hours=1))
-    with transaction(engine) as session:
-        for mention in session.exec(select(Mention)):
-            mention.detected_at, mention.incident_id = None, None
-            session.add(mention)
+    # A later run adds its own mention to the same hour; a positive one counts for nothing.
+    add_mentions(engine, [("c.example", STORY, -0.6, 5), ("d.example", "Love it", 0.8, 6)])
     detect_pending(engine, CFG, (ACME,), START + timedelta(hours=1))
     with Session(engine) as session:
-        assert [h.negative for h in session.exec(select(BrandHour))] == [2]
+        assert [h.negative for h in session.exec(select(BrandHour))] == [3]
+    # Handed back to detection (history re-scored): recounted first, then added once.
+    with transaction(engine) as session:
+        for mention in session.exec(select(Mention)):
+            mention.historical = True
+            session.add(mention)
+        forget_history(session, None, START + timedelta(hours=1))
+        assert [h.negative for h in session.exec(select(BrandHour))] == [0]
+    detect_pending(engine, CFG, (ACME,), START + timedelta(hours=1), historical=True)
+    with Session(engine) as session:
+        assert [h.negative for h in session.exec(select(BrandHour))] == [3]
 
 
 def test_a_big_story_updates_its_thread_by_quarters_not_every_few_mentions() -> None:

@@ -8,7 +8,7 @@ import io
 import json
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -79,9 +79,17 @@ def test_a_verdict_is_stored_with_the_mention_text(engine: Engine) -> None:
     assert label.text == STORY
 
 
+def _counted(engine: Engine, hour: datetime) -> int:
+    with Session(engine) as session:
+        return session.exec(select(BrandHour.negative).where(BrandHour.hour == hour)).one()
+
+
 def test_a_muted_site_stops_counting_for_the_brand(engine: Engine) -> None:
     incident_id = _alerting(engine)
+    first_hour = START.replace(minute=0)
+    assert _counted(engine, first_hour) == 3
     assert labels.record(engine, _mention(engine, "a.example"), Verdict.MUTE_SITE, "ana", START)
+    assert _counted(engine, first_hour) == 2  # what a.example had added is taken back
     assert labels.record(engine, _mention(engine, "a.example"), Verdict.MUTE_SITE, "bo", START)
     with Session(engine) as session:
         assert [(m.brand, m.domain, m.muted_by) for m in session.exec(select(MutedSite))] == [

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from wommon.detect.baseline import expected_rate, hour_of
+from wommon.detect.baseline import expected_rate
 from wommon.detect.spread import Projection, SpreadState, projection
 from wommon.detect.timeline import MentionFact, Point, growth
 from wommon.store.enums import Action, Kind
+from wommon.store.hours import hour_of
 
 # How far ahead the forecast is drawn: as far as the story has run so far, within these.
 FORECAST_HOURS = (6.0, 48.0)

@@ -35,10 +35,6 @@ class Surprise:
         return self.observed / self.expected if self.expected else math.inf
 
 
-def hour_of(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
-
-
 def expected_rate(
     counts: Mapping[datetime, int], hour: datetime, weeks: int = defaults.BASELINE_WEEKS
 ) -> float:

@@ -1,11 +1,12 @@
 """A brand's negative mentions per UTC hour (the history its baseline learns from), and how
-unusual its latest hour is. Counted again from the mentions for every hour a run touched:
-re-running detection or re-scoring history never counts a mention twice."""
+unusual its latest hour is. Detection adds what each run counted (store/hours.py); when
+mentions are handed back to detection (history re-scored), their window is counted again
+from the detected mentions, so no mention is ever counted twice."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,48 +18,42 @@ from wommon.detect.baseline import (
     COLD_RATE_PER_HOUR,
     Surprise,
     baseline_hours,
-    hour_of,
     surprise,
     usual_rate,
 )
+from wommon.store import hours as stored_hours
+from wommon.store.hours import hour_of
 from wommon.store.models import BrandHour, Mention, MutedSite
 
 
-def recount(
-    session: Session, hours: Iterable[tuple[str, datetime]], now: datetime
-) -> dict[str, Surprise]:
-    """Recount the brand-hours detection touched (one grouped count a brand), and say how
-    unusual each brand's latest hour is against its baseline."""
-    touched: dict[str, set[datetime]] = defaultdict(set)
-    for brand, hour in hours:
-        touched[brand].add(hour)
-    found = {}
-    for brand, brand_hours in touched.items():
-        _store_counts(session, brand, brand_hours)
-        current = hour_of(min(max(brand_hours), now))
-        since = current - timedelta(weeks=BASELINE_WEEKS + 1)
-        counts = {
-            h: n
-            for h, n in session.exec(
-                select(BrandHour.hour, BrandHour.negative).where(
-                    BrandHour.brand == brand, col(BrandHour.hour).in_(baseline_hours(current))
-                )
+def count(session: Session, brand: str, counted: Mapping[datetime, int], now: datetime) -> Surprise:
+    """Add a run's negative mentions to the brand's hours (`counted` holds every hour the
+    run touched, with 0 where none was negative) and say how unusual its latest hour is
+    against the brand's baseline."""
+    stored_hours.add(session, brand, counted)
+    current = hour_of(min(max(counted), now))
+    since = current - timedelta(weeks=BASELINE_WEEKS + 1)
+    counts = {
+        h: n
+        for h, n in session.exec(
+            select(BrandHour.hour, BrandHour.negative).where(
+                BrandHour.brand == brand, col(BrandHour.hour).in_(baseline_hours(current))
             )
-        }
-        first, total = session.exec(
-            select(func.min(BrandHour.hour), func.sum(BrandHour.negative)).where(
-                BrandHour.brand == brand,
-                col(BrandHour.hour) >= since,
-                col(BrandHour.hour) < current,
-            )
-        ).one()
-        rate = (
-            usual_rate(counts, current, _as_hour(first), int(total or 0))
-            if first is not None
-            else COLD_RATE_PER_HOUR
         )
-        found[brand] = surprise(counts.get(current, 0), rate)
-    return found
+    }
+    first, total = session.exec(
+        select(func.min(BrandHour.hour), func.sum(BrandHour.negative)).where(
+            BrandHour.brand == brand,
+            col(BrandHour.hour) >= since,
+            col(BrandHour.hour) < current,
+        )
+    ).one()
+    rate = (
+        usual_rate(counts, current, _as_hour(first), int(total or 0))
+        if first is not None
+        else COLD_RATE_PER_HOUR
+    )
+    return surprise(counts.get(current, 0), rate)
 
 
 def _hour_bucket(session: Session) -> Any:
@@ -74,8 +69,9 @@ def _as_hour(value: Any) -> datetime:
 
 
 def _store_counts(session: Session, brand: str, hours: set[datetime]) -> None:
-    """Count the brand's negative mentions in `hours` with one grouped query and write the
-    brand-hour rows (a recount: re-running detection never counts a mention twice)."""
+    """Count the brand's detected negative mentions in `hours` with one grouped query and
+    write the brand-hour rows (a recount: what detection has not taken yet it adds when it
+    does)."""
     if not hours:
         return
     bucket = _hour_bucket(session)
@@ -86,6 +82,7 @@ def _store_counts(session: Session, brand: str, hours: set[datetime]) -> None:
             .where(
                 Mention.brand == brand,
                 col(Mention.negative).is_(True),
+                col(Mention.detected_at).is_not(None),
                 col(Mention.published_at) >= min(hours),
                 col(Mention.published_at) < max(hours) + timedelta(hours=1),
                 # A muted site no longer counts for the brand, in its baseline either.

@@ -8,6 +8,7 @@ costs what its new mentions cost, not what the open stories hold.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,9 +21,8 @@ from sqlmodel import Session, col, select
 from wommon import logs
 from wommon.analyze import embed
 from wommon.config import BrandSettings, DetectSettings
-from wommon.detect.baseline import hour_of
+from wommon.detect import counts
 from wommon.detect.cluster import Story, StoryIndex, key_terms, running_mean, terms
-from wommon.detect.counts import recount
 from wommon.detect.incidents import on_new_mention
 from wommon.detect.lookups import Lookups
 from wommon.detect.review import review
@@ -31,6 +31,7 @@ from wommon.detect.voices import novelty
 from wommon.store import labels
 from wommon.store.db import reading, transaction
 from wommon.store.enums import GROUPING_STATES, OPEN_STATES, State, Status
+from wommon.store.hours import hour_of
 from wommon.store.locks import try_xact_lock
 from wommon.store.models import Incident, Mention, Source
 
@@ -153,15 +154,18 @@ def _detect_brand(
     )
     touched: dict[int, Incident] = {}
     spreads = _Spreads()
-    hours: set[tuple[str, datetime]] = set()
+    # Every hour the run touched, and how many of its mentions there count as negative.
+    counted: Counter[datetime] = Counter()
     opened = 0
     for mention, _ in pending:
         mention.detected_at = now
         session.add(mention)
     for mention, weight in pending:
-        hours.add((brand, hour_of(mention.published_at)))
+        hour = hour_of(mention.published_at)
+        counted.setdefault(hour, 0)
         if not mention.negative or mention.domain in silenced:
             continue
+        counted[hour] += 1
         text = f"{mention.title}\n{mention.text}"
         words = frozenset(key_terms(terms(text, words_of_brand)))
         meaning = _Meaning(text)
@@ -182,16 +186,15 @@ def _detect_brand(
         lookups.joined(incident.id or 0, mention)
         touched[incident.id or 0] = incident
     spreads.save()
-    surprises = recount(session, hours, now)
+    found = counts.count(session, brand, counted, now) if counted else None
     status = Status.SUPPRESSED if historical and not alert else Status.PENDING
     queued = 0
     for incident in grouping.values():
         if incident.state not in OPEN_STATES:
             continue
         fresh = incident.id in touched
-        if fresh:
-            found = surprises.get(incident.brand)
-            incident.surprise = found.level if found else incident.surprise
+        if fresh and found is not None:
+            incident.surprise = found.level
         queued += review(session, incident, cfg, now, status, fresh)
     return DetectReport(len(pending), opened, queued, full=len(pending) >= limit)
 

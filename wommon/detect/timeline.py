@@ -9,8 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from wommon.detect.baseline import hour_of
 from wommon.detect.voices import Voiced, VoiceTally
+from wommon.store.hours import hour_of
 
 # A story of any length is drawn with at most this many points.
 MAX_POINTS = 240

@@ -14,8 +14,10 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from wommon.store import hours
 from wommon.store.db import reading, transaction
 from wommon.store.enums import Action, Verdict
+from wommon.store.locks import xact_lock
 from wommon.store.models import Incident, Label, Mention, MutedSite
 
 COMPLAINT, OTHER = "complaint", "other"
@@ -65,7 +67,11 @@ def record(engine: Engine, mention_id: int, verdict: Verdict, user: str, now: da
             and domain
             and session.get(MutedSite, (brand, domain)) is None
         ):
+            # Detection of the brand waits (or is waited for): a mention of the site it
+            # takes after this counts no more, one it took before is taken back here.
+            xact_lock(session, "detect", brand)
             session.add(MutedSite(brand=brand, domain=domain, muted_by=user, created_at=now))
+            hours.take_site(session, brand, domain)
     return True
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import text as sql
 from sqlmodel import Field, SQLModel
 
 from wommon.store.enums import Severity, State, Status
@@ -47,7 +48,16 @@ class Mention(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("source_id", "uid", name="uq_mention_source_uid"),
         Index("ix_mention_pending_analysis", "analyzed_at"),
-        Index("ix_mention_pending_detection", "detected_at"),
+        # Detection's queue in the order it is taken, holding only what is pending: an
+        # index over every mention of a brand would make each run walk all of them.
+        Index(
+            "ix_mention_detect_queue",
+            "brand",
+            "published_at",
+            "id",
+            sqlite_where=sql("detected_at IS NULL"),
+            postgresql_where=sql("detected_at IS NULL"),
+        ),
         # Grouping: copies by fingerprint, posts linking to a mention by its uid, and
         # whether a site or author already spoke in an incident.
         Index("ix_mention_fingerprint", "fingerprint"),
@@ -55,14 +65,16 @@ class Mention(SQLModel, table=True):
         # History already stored from another source: found by its address. A hash index
         # on PostgreSQL: equality is all it serves, and a btree refuses very long URLs.
         Index("ix_mention_url", "url", postgresql_using="hash"),
-        Index("ix_mention_incident_domain", "incident_id", "domain"),
-        Index("ix_mention_incident_author", "incident_id", "author"),
+        # Sites and authors already heard in an incident, answered from the index alone.
+        Index("ix_mention_incident_voice", "incident_id", "domain", "author"),
+        # The same content already stored from a source (the insert path).
+        Index("ix_mention_source_fingerprint", "source_id", "fingerprint"),
         # A brand's mentions in one hour: the baseline's counts.
         Index("ix_mention_brand_published", "brand", "published_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    source_id: int = Field(foreign_key="source.id", index=True)
+    source_id: int = Field(foreign_key="source.id")
     uid: str = Field(max_length=512)
     url: str | None = Field(default=None, sa_type=Text)
     domain: str | None = Field(default=None, max_length=255)
