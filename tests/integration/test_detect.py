@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -14,6 +16,7 @@ from wommon.detect.cluster import Story, StoryIndex, key_terms, terms
 from wommon.detect.detector import detect_pending
 from wommon.detect.history import forget_history
 from wommon.detect.incidents import IncidentFigures, decide
+from wommon.detect.meanings import Meanings
 from wommon.store.db import transaction
 from wommon.store.enums import Kind, State
 from wommon.store.models import BrandHour, Incident, Mention, Outbox
@@ -316,3 +319,28 @@ def test_the_headline_is_the_most_representative_negative_mention(engine: Engine
     assert incident.label != "Acme great service"
     assert "twice" in incident.label.lower() and "roaming" in incident.label.lower()
     assert json.loads(alert.payload)["label"] == incident.label
+
+
+def test_meanings_come_in_batches_and_only_asked_ones_move_a_story(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[int] = []
+    real = embed.embed
+
+    def counting(texts: Sequence[str]) -> embed.Vector:
+        calls.append(len(texts))
+        return real(texts)
+
+    monkeypatch.setattr(embed, "embed", counting)
+    texts = ["router down again", "parcel lost", "refund refused", "billing error", "late"]
+    # Mention 2 looks placed already (its words tell a story): it is not embedded ahead.
+    meanings = Meanings(texts, likely=lambda i: i != 2)
+    first = meanings.of(0)()
+    assert calls == [4]
+    assert meanings.of(1).vector is None  # embedded ahead, but nobody asked for it
+    second = meanings.of(1)()
+    assert calls == [4] and meanings.of(1).vector is not None
+    assert float(first @ real(texts[:1])[0]) > 0.9999
+    assert float(second @ real(texts[1:2])[0]) > 0.9999
+    meanings.of(2)()
+    assert calls == [4, 1]

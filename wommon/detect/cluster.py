@@ -159,6 +159,11 @@ class StoryIndex:
             return None
         return Match(b.row_ids[row], "meaning", round(float(scores[row]), 4))
 
+    def by_terms(self, brand: str, words: frozenset[str]) -> Match | None:
+        """The story of `brand` that `words` tell best, words alone."""
+        b = self._brands.get(brand)
+        return self._by_terms(b, words) if b is not None and b.ids else None
+
     def _by_terms(self, b: _Brand, words: frozenset[str]) -> Match | None:
         if not words:
             return None

@@ -25,6 +25,7 @@ from wommon.detect import counts
 from wommon.detect.cluster import Story, StoryIndex, key_terms, running_mean, terms
 from wommon.detect.incidents import on_new_mention
 from wommon.detect.lookups import Lookups
+from wommon.detect.meanings import Meaning, Meanings
 from wommon.detect.review import review
 from wommon.detect.spread import SpreadState, observe
 from wommon.detect.voices import novelty
@@ -160,15 +161,29 @@ def _detect_brand(
     for mention, _ in pending:
         mention.detected_at = now
         session.add(mention)
-    for mention, weight in pending:
-        hour = hour_of(mention.published_at)
-        counted.setdefault(hour, 0)
-        if not mention.negative or mention.domain in silenced:
-            continue
-        counted[hour] += 1
-        text = f"{mention.title}\n{mention.text}"
-        words = frozenset(key_terms(terms(text, words_of_brand)))
-        meaning = _Meaning(text)
+    counting = [
+        (mention, weight)
+        for mention, weight in pending
+        if mention.negative and mention.domain not in silenced
+    ]
+    for mention, _ in pending:
+        counted.setdefault(hour_of(mention.published_at), 0)
+    texts = [f"{m.title}\n{m.text}" for m, _ in counting]
+    words_of = [frozenset(key_terms(terms(t, words_of_brand))) for t in texts]
+
+    def unplaced(i: int) -> bool:
+        mention = counting[i][0]
+        return not (
+            lookups.copies_of(mention)
+            or lookups.linked_from(mention)
+            or index.by_terms(brand, words_of[i])
+        )
+
+    meanings = Meanings(texts, unplaced)
+    for i, (mention, weight) in enumerate(counting):
+        counted[hour_of(mention.published_at)] += 1
+        words = words_of[i]
+        meaning = meanings.of(i)
         incident, copy = _existing(lookups, mention, grouping, index, words, meaning)
         if incident is None:
             incident = _open(session, mention, words, now, historical)
@@ -197,19 +212,6 @@ def _detect_brand(
             incident.surprise = found.level
         queued += review(session, incident, cfg, now, status, fresh)
     return DetectReport(len(pending), opened, queued, full=len(pending) >= limit)
-
-
-class _Meaning:
-    """A mention's embedding, computed on first use only."""
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self.vector: embed.Vector | None = None
-
-    def __call__(self) -> embed.Vector:
-        if self.vector is None:
-            self.vector = embed.embed([self._text])[0]
-        return self.vector
 
 
 def _grouping(
@@ -246,7 +248,7 @@ def _existing(
     grouping: dict[int, Incident],
     index: StoryIndex,
     words: frozenset[str],
-    meaning: _Meaning,
+    meaning: Meaning,
 ) -> tuple[Incident | None, bool]:
     """The incident `mention` joins, and whether it is a copy of a mention already there.
 
