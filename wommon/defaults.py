@@ -96,6 +96,14 @@ STOP_TIMEOUT_SECONDS = 20.0
 # rarely enough to cost nothing. Two missed beats are a dead (or frozen) daemon.
 HEARTBEAT_SECONDS = 10
 HEARTBEAT_MISSES = 2
+# PostgreSQL ends a transaction left idle this long: a daemon frozen inside one (SIGSTOP, a
+# paused VM) would otherwise hold its row and advisory locks, and the others could neither
+# take over its claims nor detect its brands. Far above the longest pause between two
+# statements of a live transaction (a batch analysed, the encoder loaded).
+IDLE_TRANSACTION_SECONDS = 30
+# Taking over a silent daemon's claims waits this long for a row it still locks, then
+# tries again at the next heartbeat: the beat itself never waits behind a frozen peer.
+TAKEOVER_LOCK_WAIT_MS = 2_000
 # Health: three failures in a row are a problem, not a blip; a job failing on and off is
 # one when it has not succeeded for a quarter of an hour.
 UNHEALTHY_AFTER_FAILURES = 3

@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from tests.support import START
 from tests.support.daemons import daemon_env, kill_at_random
@@ -443,3 +443,51 @@ def test_a_host_slot_given_away_while_paused_is_no_longer_held(engine: Engine) -
         slots.give_back_all(session, "paused")  # what the others do for a stale heartbeat
     with transaction(engine) as session:
         assert not slots.holds(session, "h.example", slot, "paused", START)
+
+
+def test_a_peer_frozen_inside_a_transaction_does_not_stall_the_take_over(
+    engine: Engine, clock: SimulatedClock
+) -> None:
+    """A daemon stopped (SIGSTOP) between two statements of a transaction still locks its
+    heartbeat and its claimed sources. The others keep beating and postpone the take-over
+    instead of waiting behind it; once the server ends the idle transaction, the next beat
+    gives its claims back."""
+    import time
+
+    from wommon import defaults
+    from wommon.store import heartbeat
+    from wommon.store.models import Heartbeat
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("one writer at a time on SQLite: nobody can hold rows while frozen")
+    url = engine.url.render_as_string(hide_password=False)
+    pipeline = Pipeline(settings(url, (source("s", "http://127.0.0.1:9/f"),)), clock)
+    frozen = make_engine(url)
+    try:
+        pipeline.prepare()
+        with transaction(frozen) as session:
+            heartbeat.beat(session, "frozen", "h", 1, clock.now(), clock.now(), "{}")
+            assert len(claim_due(session, clock.now(), "frozen", 10)) == 1
+        held = frozen.connect()  # its transaction begins with the first statement
+        limit = held.exec_driver_sql("SHOW idle_in_transaction_session_timeout").scalar()
+        assert limit == f"{defaults.IDLE_TRANSACTION_SECONDS}s"
+        held.exec_driver_sql("SELECT 1 FROM source WHERE lease_owner = 'frozen' FOR UPDATE")
+        held.exec_driver_sql("SELECT 1 FROM heartbeat WHERE owner = 'frozen' FOR UPDATE")
+        clock.advance(3 * defaults.HEARTBEAT_SECONDS)
+        assert pipeline.heartbeat("{}") == []  # postponed: the rows are still locked
+        with Session(engine) as session:
+            mine = session.get(Heartbeat, pipeline.owner)
+            assert mine is not None and mine.seen_at == clock.now()
+        # What the server does after IDLE_TRANSACTION_SECONDS, made short for the test.
+        held.exec_driver_sql("SET LOCAL idle_in_transaction_session_timeout = 100")
+        deadline = time.monotonic() + 60
+        while pipeline.heartbeat("{}") != ["frozen"]:
+            assert time.monotonic() < deadline, "the frozen transaction was never ended"
+        with pytest.raises(Exception, match="idle-in-transaction"):
+            held.exec_driver_sql("SELECT 1")
+        with Session(engine) as session:
+            src = session.exec(select(Source)).one()
+            assert src.lease_owner is None and session.get(Heartbeat, "frozen") is None
+    finally:
+        pipeline.close()
+        frozen.dispose()

@@ -353,16 +353,15 @@ def retry_failed(
         return [row.id for row in rows if row.id is not None]
 
 
-def release(engine: Engine, owner: str) -> int:
+def release(session: Session, owner: str) -> int:
     """Put back rows this deliverer claimed but did not finish, so a restart sends them at
     once instead of waiting out the lease. They keep their claim count: they may have
     reached Slack, and will be looked up before being sent again."""
-    with transaction(engine) as session:
-        rows = session.exec(
-            select(Outbox).where(Outbox.status == Status.SENDING, Outbox.lease_owner == owner)
-        ).all()
-        for row in rows:
-            row.status = Status.PENDING
-            row.lease_owner = row.lease_until = None
-            session.add(row)
-        return len(rows)
+    rows = session.exec(
+        select(Outbox).where(Outbox.status == Status.SENDING, Outbox.lease_owner == owner)
+    ).all()
+    for row in rows:
+        row.status = Status.PENDING
+        row.lease_owner = row.lease_until = None
+        session.add(row)
+    return len(rows)

@@ -214,12 +214,11 @@ def release(engine: Engine, source_ids: list[int], owner: str, now: datetime) ->
         )
 
 
-def release_owned(engine: Engine, owner: str, now: datetime) -> None:
+def release_owned(session: Session, owner: str, now: datetime) -> None:
     """Give back every source `owner` still holds (at shutdown, or a dead daemon's)."""
-    with transaction(engine) as session:
-        session.execute(
-            update(Source)
-            .where(col(Source.lease_owner) == owner)
-            .values(lease_owner=None, lease_until=None, next_due_at=now)
-        )
-        slots.give_back_all(session, owner)
+    session.execute(
+        update(Source)
+        .where(col(Source.lease_owner) == owner)
+        .values(lease_owner=None, lease_until=None, next_due_at=now)
+    )
+    slots.give_back_all(session, owner)

@@ -43,6 +43,7 @@ from wommon.errors import ConfigError, StorageError
 from wommon.service.metrics import Metrics
 from wommon.store import heartbeat
 from wommon.store.db import check_integrity, make_engine, reading, redact, transaction, upgrade
+from wommon.store.locks import wait_at_most
 from wommon.store.models import Outbox, Source
 
 log = logs.events("wommon")
@@ -190,8 +191,7 @@ class Pipeline:
         self.heartbeat("{}")
         for owner in dead_owners(self.engine, socket.gethostname()):
             log.info("claims_taken_over", owner=owner, reason="its process is gone")
-            release_owned(self.engine, owner, self.clock.now())
-            release_outbox(self.engine, owner)
+            self._take_over(owner)
 
     def _retry_changed(self) -> None:
         """Alerts that failed for good under another Slack setup get another chance."""
@@ -209,13 +209,27 @@ class Pipeline:
             heartbeat.beat(
                 session, self.owner, socket.gethostname(), os.getpid(), self.started_at, now, jobs
             )
-            gone = heartbeat.stale(session, now, timedelta(seconds=misses), self.owner)
-            heartbeat.forget(session, gone)
-        for owner in gone:
+        with reading(self.engine) as session:
+            silent = heartbeat.stale(session, now, timedelta(seconds=misses), self.owner)
+        for owner in silent:
             log.warning("daemon_silent", owner=owner, action="releasing its claims")
-            release_owned(self.engine, owner, self.clock.now())
-            release_outbox(self.engine, owner)
-        return gone
+        return [owner for owner in silent if self._take_over(owner)]
+
+    def _take_over(self, owner: str) -> bool:
+        """Give back what `owner` holds (sources, host slots, deliveries) and forget its
+        heartbeat, in one transaction that waits only briefly for rows it still locks. A
+        frozen peer's open transaction is ended by the server (IDLE_TRANSACTION_SECONDS);
+        until then the take-over is postponed to the next beat."""
+        try:
+            with transaction(self.engine) as session:
+                wait_at_most(session, defaults.TAKEOVER_LOCK_WAIT_MS)
+                release_owned(session, owner, self.clock.now())
+                release_outbox(session, owner)
+                heartbeat.forget(session, [owner])
+        except StorageError as exc:
+            log.warning("takeover_postponed", owner=owner, error=exc.reason)
+            return False
+        return True
 
     def collect(self) -> CollectReport:
         report = collect_due(
@@ -299,9 +313,9 @@ class Pipeline:
         """Stop, giving back every claim this process still holds; safe to call twice."""
         self.stopping.set()
         try:
-            release_owned(self.engine, self.owner, self.clock.now())
-            release_outbox(self.engine, self.owner)
             with transaction(self.engine) as session:
+                release_owned(session, self.owner, self.clock.now())
+                release_outbox(session, self.owner)
                 heartbeat.forget(session, [self.owner])
         except (StorageError, SQLAlchemyError) as exc:
             log.warning("claims_not_released", error=exc, note="they expire by themselves")

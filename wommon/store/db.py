@@ -53,6 +53,15 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database, readonly)
     engine = create_engine(url, pool_pre_ping=True)
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_conn: Any, _record: Any) -> None:
+        with dbapi_conn.cursor() as cursor:
+            cursor.execute(
+                f"SET idle_in_transaction_session_timeout = {defaults.IDLE_TRANSACTION_SECONDS}000"
+            )
+        dbapi_conn.commit()
+
     if readonly:
         engine = engine.execution_options(postgresql_readonly=True)
     return engine

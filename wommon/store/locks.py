@@ -35,3 +35,10 @@ def try_xact_lock(session: Session, *name: str) -> bool:
         return True
     found = session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key(*name)})
     return bool(found.scalar())
+
+
+def wait_at_most(session: Session, milliseconds: int) -> None:
+    """A row or lock this transaction needs is waited for this long, then the transaction
+    fails: for work that must not hang behind a frozen peer and can be tried again."""
+    if _postgres(session):
+        session.execute(text(f"SET LOCAL lock_timeout = {int(milliseconds)}"))
