@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
+from sqlalchemy import select as columns
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -24,7 +25,7 @@ from wommon.config import BrandSettings, DetectSettings
 from wommon.detect import counts
 from wommon.detect.cluster import Story, StoryIndex, key_terms, running_mean, terms
 from wommon.detect.incidents import on_new_mention
-from wommon.detect.lookups import Lookups
+from wommon.detect.lookups import PENDING_COLUMNS, Lookups, Pending
 from wommon.detect.meanings import Meaning, Meanings
 from wommon.detect.review import review
 from wommon.detect.spread import SpreadState, observe
@@ -137,17 +138,17 @@ def _detect_brand(
     historical: bool,
     alert: bool,
 ) -> DetectReport:
-    query = (
-        select(Mention, Source.weight)
+    rows = session.execute(
+        columns(*PENDING_COLUMNS, col(Source.weight))
         .join(Source, col(Source.id) == col(Mention.source_id))
-        .where(*_pending(now, historical), Mention.brand == brand)
-    )
-    pending = session.exec(
-        query.order_by(col(Mention.published_at), col(Mention.id)).limit(limit)
+        .where(*_pending(now, historical), col(Mention.brand) == brand)
+        .order_by(col(Mention.published_at), col(Mention.id))
+        .limit(limit)
     ).all()
+    pending = [Pending(**{**row._mapping, "negative": bool(row.negative)}) for row in rows]
     grouping = _grouping(session, cfg, now, historical, brand)
     silenced = labels.muted(session, brand)
-    lookups = Lookups.load(session, [m for m, _ in pending if m.negative], grouping)
+    lookups = Lookups.load(session, [m for m in pending if m.negative], grouping)
     index = StoryIndex(
         (_story(inc) for inc in grouping.values()),
         similarity=cfg.similarity,
@@ -156,23 +157,14 @@ def _detect_brand(
     touched: dict[int, Incident] = {}
     spreads = _Spreads()
     # Every hour the run touched, and how many of its mentions there count as negative.
-    counted: Counter[datetime] = Counter()
+    counted: Counter[datetime] = Counter({hour_of(m.published_at): 0 for m in pending})
     opened = 0
-    for mention, _ in pending:
-        mention.detected_at = now
-        session.add(mention)
-    counting = [
-        (mention, weight)
-        for mention, weight in pending
-        if mention.negative and mention.domain not in silenced
-    ]
-    for mention, _ in pending:
-        counted.setdefault(hour_of(mention.published_at), 0)
-    texts = [f"{m.title}\n{m.text}" for m, _ in counting]
+    counting = [m for m in pending if m.negative and m.domain not in silenced]
+    texts = [f"{m.title}\n{m.text}" for m in counting]
     words_of = [frozenset(key_terms(terms(t, words_of_brand))) for t in texts]
 
     def unplaced(i: int) -> bool:
-        mention = counting[i][0]
+        mention = counting[i]
         return not (
             lookups.copies_of(mention)
             or lookups.linked_from(mention)
@@ -180,7 +172,8 @@ def _detect_brand(
         )
 
     meanings = Meanings(texts, unplaced)
-    for i, (mention, weight) in enumerate(counting):
+    joined: dict[int, int] = {}
+    for i, mention in enumerate(counting):
         counted[hour_of(mention.published_at)] += 1
         words = words_of[i]
         meaning = meanings.of(i)
@@ -192,14 +185,14 @@ def _detect_brand(
             opened += 1
             meaning()
         new_site, novelty = _novelty(lookups, incident.id or 0, mention)
-        voice = 0.0 if copy else weight * novelty
+        voice = 0.0 if copy else mention.weight * novelty
         centroid = _join(spreads, incident, mention, voice, new_site and not copy, meaning.vector)
         if centroid is not None:
             index.move(incident.brand, incident.id or 0, centroid)
-        mention.incident_id = incident.id
-        session.add(mention)
+        joined[mention.id] = incident.id or 0
         lookups.joined(incident.id or 0, mention)
         touched[incident.id or 0] = incident
+    _mark_detected(session, pending, joined, now)
     spreads.save()
     found = counts.count(session, brand, counted, now) if counted else None
     status = Status.SUPPRESSED if historical and not alert else Status.PENDING
@@ -212,6 +205,18 @@ def _detect_brand(
             incident.surprise = found.level
         queued += review(session, incident, cfg, now, status, fresh)
     return DetectReport(len(pending), opened, queued, full=len(pending) >= limit)
+
+
+def _mark_detected(
+    session: Session, pending: list[Pending], joined: dict[int, int], now: datetime
+) -> None:
+    """The run's mentions marked detected, with the incident each joined: two bulk
+    updates, written before the review reads the incidents' mentions."""
+    placed = [{"id": i, "detected_at": now, "incident_id": joined[i]} for i in joined]
+    left = [{"id": m.id, "detected_at": now} for m in pending if m.id not in joined]
+    for values in (placed, left):
+        if values:
+            session.execute(update(Mention), values)
 
 
 def _grouping(
@@ -244,7 +249,7 @@ def _story(incident: Incident) -> Story:
 
 def _existing(
     lookups: Lookups,
-    mention: Mention,
+    mention: Pending,
     grouping: dict[int, Incident],
     index: StoryIndex,
     words: frozenset[str],
@@ -272,7 +277,7 @@ def _existing(
     return (grouping[match.incident_id], False) if match else (None, False)
 
 
-def _novelty(lookups: Lookups, incident_id: int, mention: Mention) -> tuple[bool, float]:
+def _novelty(lookups: Lookups, incident_id: int, mention: Pending) -> tuple[bool, float]:
     """Whether the mention's site is new to the incident, and how new its voice is."""
     site_heard = lookups.heard_site(incident_id, mention)
     weight = novelty(
@@ -282,7 +287,7 @@ def _novelty(lookups: Lookups, incident_id: int, mention: Mention) -> tuple[bool
 
 
 def _open(
-    session: Session, seed: Mention, words: frozenset[str], now: datetime, historical: bool
+    session: Session, seed: Pending, words: frozenset[str], now: datetime, historical: bool
 ) -> Incident:
     label = seed.title or seed.text[:120]
     incident = Incident(
@@ -306,7 +311,7 @@ def _open(
 def _join(
     spreads: _Spreads,
     incident: Incident,
-    mention: Mention,
+    mention: Pending,
     voice: float,
     new_site: bool,
     vector: embed.Vector | None,

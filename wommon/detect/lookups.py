@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -28,7 +30,43 @@ LINKS = 50
 _CHUNK = 5000
 
 
-def linked_uids(mention: Mention) -> list[str]:
+@dataclass(frozen=True)
+class Pending:
+    """A mention waiting for detection: the columns grouping reads, and its source's
+    weight. Read as plain rows rather than ORM objects, so that marking a batch detected
+    is one bulk update, not a unit of work tracking every row."""
+
+    id: int
+    uid: str
+    title: str
+    text: str
+    brand: str | None
+    domain: str | None
+    author: str | None
+    fingerprint: str | None
+    links: str
+    published_at: datetime
+    negative: bool
+    weight: float
+
+
+# What a Pending is read from (with its source's weight).
+PENDING_COLUMNS: tuple[Any, ...] = (
+    Mention.id,
+    Mention.uid,
+    Mention.title,
+    Mention.text,
+    Mention.brand,
+    Mention.domain,
+    Mention.author,
+    Mention.fingerprint,
+    Mention.links,
+    Mention.published_at,
+    Mention.negative,
+)
+
+
+def linked_uids(mention: Pending) -> list[str]:
     return [canonical_url(u) for u in json.loads(mention.links or "[]")][:LINKS]
 
 
@@ -49,7 +87,7 @@ class Lookups:
         self.authors: dict[int, set[tuple[str | None, str | None]]] = defaultdict(set)
 
     @classmethod
-    def load(cls, session: Session, batch: Sequence[Mention], incidents: Iterable[int]) -> Lookups:
+    def load(cls, session: Session, batch: Sequence[Pending], incidents: Iterable[int]) -> Lookups:
         found = cls()
         fingerprints = {m.fingerprint for m in batch if m.fingerprint}
         for chunk in _chunks(fingerprints):
@@ -94,25 +132,25 @@ class Lookups:
                     found.authors[incident_id or 0].add((domain, author))
         return found
 
-    def copies_of(self, mention: Mention) -> list[int]:
+    def copies_of(self, mention: Pending) -> list[int]:
         """Incidents holding a copy, newest copy first (as many as LOOKUPS)."""
         if not mention.fingerprint:
             return []
         held = sorted(self.copies.get(mention.fingerprint, []), reverse=True)[:LOOKUPS]
         return [incident_id for _, incident_id in held]
 
-    def linked_from(self, mention: Mention) -> list[int]:
+    def linked_from(self, mention: Pending) -> list[int]:
         return [i for uid in linked_uids(mention) for i in self.linked.get(uid, [])][:LOOKUPS]
 
-    def heard_site(self, incident_id: int, mention: Mention) -> bool:
+    def heard_site(self, incident_id: int, mention: Pending) -> bool:
         return mention.domain in self.domains.get(incident_id, ())
 
-    def heard_author(self, incident_id: int, mention: Mention) -> bool:
+    def heard_author(self, incident_id: int, mention: Pending) -> bool:
         if mention.domain is None:  # as in SQL, no site matches an unknown one
             return False
         return (mention.domain, mention.author) in self.authors.get(incident_id, ())
 
-    def joined(self, incident_id: int, mention: Mention) -> None:
+    def joined(self, incident_id: int, mention: Pending) -> None:
         """`mention` is now in `incident_id`: later mentions of the batch see it."""
         if mention.fingerprint:
             self.copies[mention.fingerprint].append((mention.id or 0, incident_id))
