@@ -6,14 +6,24 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from wommon.analyze.analyzer import Analyzer, Item
-from wommon.store import tally
+from wommon.store import bulk, tally
 from wommon.store.db import transaction
 from wommon.store.models import Mention, Source
+
+# Built once (every run sends it): the oldest mentions not analysed, locked for this run.
+_BATCH = (
+    select(Mention.id, Mention.title, Mention.text, Source.brand)
+    .join(Source, col(Source.id) == col(Mention.source_id))
+    .where(col(Mention.analyzed_at).is_(None))
+    .order_by(col(Mention.id))
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True, of=Mention)
+)
 
 
 def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: int = 500) -> int:
@@ -24,14 +34,7 @@ def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: in
     batches, and a crash gives the rows back with the transaction. It reads only the
     columns analysis needs and writes every verdict in one bulk update."""
     with transaction(engine) as session:
-        rows = session.execute(
-            select(Mention.id, Mention.title, Mention.text, Source.brand)
-            .join(Source, col(Source.id) == col(Mention.source_id))
-            .where(col(Mention.analyzed_at).is_(None))
-            .order_by(col(Mention.id))
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=Mention)
-        ).all()
+        rows = session.execute(_BATCH, {"limit": limit}).tuples().all()
         verdicts = []
         counted: Counter[tuple[str, str]] = Counter({tally.PENDING: -len(rows)})
         results = analyzer.analyze_many(
@@ -41,6 +44,6 @@ def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: in
             verdicts.append({"id": mention_id, **result.columns(), "analyzed_at": now})
             counted[tally.verdict_of(result.language, result.negative)] += 1
         if verdicts:
-            session.execute(update(Mention), verdicts)
+            bulk.update_by_id(session, Mention, verdicts)
             tally.add(session, counted)
         return len(rows)

@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -17,6 +20,12 @@ from wommon.store.models import Mention, Source
 
 # An entry dated further ahead than this is a publisher's clock or template bug.
 FUTURE_SLACK = timedelta(hours=1)
+# Stored content of a source with one of these fingerprints (built once: building a
+# statement costs more than running it on an index).
+_KNOWN = select(Mention.fingerprint, Mention.title).where(
+    col(Mention.source_id) == bindparam("source"),
+    col(Mention.fingerprint).in_(bindparam("fingerprints", expanding=True)),
+)
 EARLIEST_YEAR = 1995
 
 
@@ -50,18 +59,23 @@ def insert_entries(
     rows = [r for r in rows if _same_content(r) not in known]
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
+    # One statement run over many parameter sets: SQLAlchemy batches it into multi-row
+    # INSERTs itself, without compiling a new statement per batch size.
+    stmt = _inserting(session.get_bind().dialect.name)
+    added = len(session.connection().execute(stmt, rows).all())
+    tally.add(session, {tally.PENDING: added})
+    return added
+
+
+@cache
+def _inserting(dialect: str) -> Any:
+    """Built once per dialect (every fetch with news sends it)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # One cached statement run over many parameter sets: SQLAlchemy batches it into
-    # multi-row INSERTs itself, without compiling a new statement per batch size.
-    stmt = (
+    return (
         insert(Mention)
         .on_conflict_do_nothing(index_elements=["source_id", "uid"])
         .returning(col(Mention.id))
     )
-    added = len(session.connection().execute(stmt, rows).all())
-    tally.add(session, {tally.PENDING: added})
-    return added
 
 
 def _same_content(row: dict[str, object]) -> tuple[str, str] | None:
@@ -72,11 +86,7 @@ def _same_content(row: dict[str, object]) -> tuple[str, str] | None:
 def _known_content(session: Session, src: Source, fps: set[str]) -> set[tuple[str, str]]:
     if not fps:
         return set()
-    found = session.exec(
-        select(Mention.fingerprint, Mention.title).where(
-            Mention.source_id == src.id, col(Mention.fingerprint).in_(sorted(fps))
-        )
-    )
+    found = session.execute(_KNOWN, {"source": src.id, "fingerprints": sorted(fps)})
     return {(fp, title) for fp, title in found if fp}
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func
+from sqlalchemy import bindparam, delete, exists, func
 from sqlmodel import Session, col, select
 
 from wommon.defaults import BASELINE_WEEKS
@@ -25,6 +25,17 @@ from wommon.store import hours as stored_hours
 from wommon.store.hours import hour_of
 from wommon.store.models import BrandHour, Mention, MutedSite
 
+# Built once: every detection run of every brand reads these.
+_HOURS = select(BrandHour.hour, BrandHour.negative).where(
+    col(BrandHour.brand) == bindparam("brand"),
+    col(BrandHour.hour).in_(bindparam("hours", expanding=True)),
+)
+_HISTORY = select(func.min(BrandHour.hour), func.sum(BrandHour.negative)).where(
+    col(BrandHour.brand) == bindparam("brand"),
+    col(BrandHour.hour) >= bindparam("since"),
+    col(BrandHour.hour) < bindparam("current"),
+)
+
 
 def count(session: Session, brand: str, counted: Mapping[datetime, int], now: datetime) -> Surprise:
     """Add a run's negative mentions to the brand's hours (`counted` holds every hour the
@@ -35,18 +46,12 @@ def count(session: Session, brand: str, counted: Mapping[datetime, int], now: da
     since = current - timedelta(weeks=BASELINE_WEEKS + 1)
     counts = {
         h: n
-        for h, n in session.exec(
-            select(BrandHour.hour, BrandHour.negative).where(
-                BrandHour.brand == brand, col(BrandHour.hour).in_(baseline_hours(current))
-            )
-        )
+        for h, n in session.execute(
+            _HOURS, {"brand": brand, "hours": baseline_hours(current)}
+        ).tuples()
     }
-    first, total = session.exec(
-        select(func.min(BrandHour.hour), func.sum(BrandHour.negative)).where(
-            BrandHour.brand == brand,
-            col(BrandHour.hour) >= since,
-            col(BrandHour.hour) < current,
-        )
+    first, total = session.execute(
+        _HISTORY, {"brand": brand, "since": since, "current": current}
     ).one()
     rate = (
         usual_rate(counts, current, _as_hour(first), int(total or 0))

@@ -12,9 +12,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy import select as columns
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -30,7 +31,7 @@ from wommon.detect.meanings import Meaning, Meanings
 from wommon.detect.review import review
 from wommon.detect.spread import SpreadState, observe
 from wommon.detect.voices import novelty
-from wommon.store import labels
+from wommon.store import bulk, labels
 from wommon.store.db import reading, transaction
 from wommon.store.enums import GROUPING_STATES, OPEN_STATES, State, Status
 from wommon.store.hours import hour_of
@@ -91,15 +92,60 @@ def detect_pending(
     return report
 
 
-def _pending(now: datetime, historical: bool) -> list[Any]:
+def _pending(historical: bool) -> list[Any]:
+    """What makes a mention wait for detection; history's waits until `:now` reaches it."""
     conditions: list[Any] = [
         col(Mention.analyzed_at).is_not(None),
         col(Mention.detected_at).is_(None),
         col(Mention.historical).is_(historical),
     ]
     if historical:
-        conditions.append(col(Mention.published_at) <= now)
+        conditions.append(col(Mention.published_at) <= bindparam("now"))
     return conditions
+
+
+# The statements of every run, built once (building one costs more than running it on an
+# index); the two variants are live and history.
+
+
+@cache
+def _pending_brands(historical: bool) -> Any:
+    return select(Mention.brand).where(*_pending(historical)).distinct()
+
+
+@cache
+def _open_brands(historical: bool) -> Any:
+    return (
+        select(Incident.brand)
+        .where(col(Incident.historical).is_(historical), col(Incident.state).in_(OPEN_STATES))
+        .distinct()
+    )
+
+
+@cache
+def _batch(historical: bool) -> Any:
+    return (
+        columns(*PENDING_COLUMNS, col(Source.weight))
+        .join(Source, col(Source.id) == col(Mention.source_id))
+        .where(*_pending(historical), col(Mention.brand) == bindparam("brand"))
+        .order_by(col(Mention.published_at), col(Mention.id))
+        .limit(bindparam("limit"))
+    )
+
+
+@cache
+def _joinable(historical: bool) -> Any:
+    """The brand's incidents a new mention may join: open or dismissed ones, and resolved
+    ones recent enough to re-open."""
+    return select(Incident).where(
+        col(Incident.brand) == bindparam("brand"),
+        col(Incident.historical).is_(historical),
+        or_(
+            col(Incident.state).in_(GROUPING_STATES),
+            (col(Incident.state) == State.RESOLVED)
+            & (col(Incident.last_seen) >= bindparam("reopen_after")),
+        ),
+    )
 
 
 def _mark_unbranded(engine: Engine, now: datetime, historical: bool) -> int:
@@ -107,8 +153,9 @@ def _mark_unbranded(engine: Engine, now: datetime, historical: bool) -> int:
     with transaction(engine) as session:
         result = session.execute(
             update(Mention)
-            .where(*_pending(now, historical), col(Mention.brand).is_(None))
-            .values(detected_at=now)
+            .where(*_pending(historical), col(Mention.brand).is_(None))
+            .values(detected_at=now),
+            {"now": now},
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -117,14 +164,8 @@ def _brands_to_review(engine: Engine, now: datetime, historical: bool) -> tuple[
     """Brands with mentions to group, and brands with open incidents (they cool and
     resolve with time); and whether mentions of no brand are pending."""
     with reading(engine) as session:
-        pending = session.exec(
-            select(Mention.brand).where(*_pending(now, historical)).distinct()
-        ).all()
-        open_ = session.exec(
-            select(Incident.brand)
-            .where(col(Incident.historical).is_(historical), col(Incident.state).in_(OPEN_STATES))
-            .distinct()
-        ).all()
+        pending = session.execute(_pending_brands(historical), {"now": now}).scalars().all()
+        open_ = session.execute(_open_brands(historical)).scalars().all()
     return sorted({b for b in [*pending, *open_] if b}), None in pending
 
 
@@ -138,13 +179,7 @@ def _detect_brand(
     historical: bool,
     alert: bool,
 ) -> DetectReport:
-    rows = session.execute(
-        columns(*PENDING_COLUMNS, col(Source.weight))
-        .join(Source, col(Source.id) == col(Mention.source_id))
-        .where(*_pending(now, historical), col(Mention.brand) == brand)
-        .order_by(col(Mention.published_at), col(Mention.id))
-        .limit(limit)
-    ).all()
+    rows = session.execute(_batch(historical), {"now": now, "brand": brand, "limit": limit}).all()
     pending = [Pending(**{**row._mapping, "negative": bool(row.negative)}) for row in rows]
     grouping = _grouping(session, cfg, now, historical, brand)
     silenced = labels.muted(session, brand)
@@ -210,30 +245,21 @@ def _detect_brand(
 def _mark_detected(
     session: Session, pending: list[Pending], joined: dict[int, int], now: datetime
 ) -> None:
-    """The run's mentions marked detected, with the incident each joined: two bulk
-    updates, written before the review reads the incidents' mentions."""
-    placed = [{"id": i, "detected_at": now, "incident_id": joined[i]} for i in joined]
-    left = [{"id": m.id, "detected_at": now} for m in pending if m.id not in joined]
-    for values in (placed, left):
-        if values:
-            session.execute(update(Mention), values)
+    """The run's mentions marked detected, with the incident each joined (none for the
+    rest), in one statement written before the review reads the incidents' mentions."""
+    bulk.update_by_id(
+        session,
+        Mention,
+        [{"id": m.id, "detected_at": now, "incident_id": joined.get(m.id)} for m in pending],
+    )
 
 
 def _grouping(
     session: Session, cfg: DetectSettings, now: datetime, historical: bool, brand: str
 ) -> dict[int, Incident]:
-    """The brand's incidents a new mention may join: open or dismissed ones, and resolved
-    ones recent enough to re-open."""
-    reopen_after = now - timedelta(days=cfg.reopen_days)
-    rows = session.exec(
-        select(Incident).where(
-            Incident.brand == brand,
-            col(Incident.historical).is_(historical),
-            or_(
-                col(Incident.state).in_(GROUPING_STATES),
-                (col(Incident.state) == State.RESOLVED) & (col(Incident.last_seen) >= reopen_after),
-            ),
-        )
+    rows = session.scalars(
+        _joinable(historical),
+        {"brand": brand, "reopen_after": now - timedelta(days=cfg.reopen_days)},
     )
     return {inc.id or 0: inc for inc in rows}
 

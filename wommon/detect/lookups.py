@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from wommon.collect.entry import canonical_url
@@ -66,6 +66,40 @@ PENDING_COLUMNS: tuple[Any, ...] = (
 )
 
 
+def _newest_copies() -> Any:
+    rank = (
+        func.row_number()
+        .over(partition_by=col(Mention.fingerprint), order_by=col(Mention.id).desc())
+        .label("rank")
+    )
+    newest = (
+        select(Mention.fingerprint, Mention.id, Mention.incident_id, rank)
+        .where(
+            col(Mention.fingerprint).in_(bindparam("fingerprints", expanding=True)),
+            col(Mention.incident_id).is_not(None),
+        )
+        .subquery()
+    )
+    return select(newest.c.fingerprint, newest.c.id, newest.c.incident_id).where(
+        newest.c.rank <= LOOKUPS
+    )
+
+
+# Built once: building a statement costs more than running it on an index.
+_COPIES = _newest_copies()
+_LINKED = select(Mention.uid, Mention.incident_id).where(
+    col(Mention.uid).in_(bindparam("uids", expanding=True)), col(Mention.incident_id).is_not(None)
+)
+_HEARD = (
+    select(Mention.incident_id, Mention.domain, Mention.author)
+    .where(
+        col(Mention.incident_id).in_(bindparam("incidents", expanding=True)),
+        col(Mention.domain).in_(bindparam("domains", expanding=True)),
+    )
+    .distinct()
+)
+
+
 def linked_uids(mention: Pending) -> list[str]:
     return [canonical_url(u) for u in json.loads(mention.links or "[]")][:LINKS]
 
@@ -91,42 +125,20 @@ class Lookups:
         found = cls()
         fingerprints = {m.fingerprint for m in batch if m.fingerprint}
         for chunk in _chunks(fingerprints):
-            rank = (
-                func.row_number()
-                .over(partition_by=col(Mention.fingerprint), order_by=col(Mention.id).desc())
-                .label("rank")
-            )
-            newest = (
-                select(Mention.fingerprint, Mention.id, Mention.incident_id, rank)
-                .where(col(Mention.fingerprint).in_(chunk), col(Mention.incident_id).is_not(None))
-                .subquery()
-            )
-            copies = session.execute(
-                select(newest.c.fingerprint, newest.c.id, newest.c.incident_id).where(
-                    newest.c.rank <= LOOKUPS
-                )
-            )
-            for fingerprint, mention_id, incident_id in copies:
+            for fingerprint, mention_id, incident_id in session.execute(
+                _COPIES, {"fingerprints": chunk}
+            ):
                 found.copies[fingerprint or ""].append((mention_id or 0, incident_id or 0))
         uids = {uid for m in batch for uid in linked_uids(m)}
         for chunk in _chunks(uids):
-            links = session.exec(
-                select(Mention.uid, Mention.incident_id).where(
-                    col(Mention.uid).in_(chunk), col(Mention.incident_id).is_not(None)
-                )
-            )
-            for uid, incident_id in links:
+            for uid, incident_id in session.execute(_LINKED, {"uids": chunk}):
                 if incident_id is not None and len(found.linked[uid]) < LOOKUPS:
                     found.linked[uid].append(incident_id)
         ids = list(incidents)
         domains = {m.domain for m in batch if m.domain}
         if ids and domains:
             for chunk in _chunks(domains):
-                heard = session.exec(
-                    select(Mention.incident_id, Mention.domain, Mention.author)
-                    .where(col(Mention.incident_id).in_(ids), col(Mention.domain).in_(chunk))
-                    .distinct()
-                )
+                heard = session.execute(_HEARD, {"incidents": ids, "domains": chunk})
                 for incident_id, domain, author in heard:
                     found.domains[incident_id or 0].add(domain)
                     found.authors[incident_id or 0].add((domain, author))

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import bindparam, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from wommon.store import bulk
 from wommon.store.models import BrandHour, Mention
 
 
@@ -27,16 +27,7 @@ def hour_of(moment: datetime) -> datetime:
 def add(session: Session, brand: str, counted: Mapping[datetime, int]) -> None:
     """Add each hour's count to the brand's row, in one statement."""
     rows = [{"brand": brand, "hour": h, "negative": n} for h, n in sorted(counted.items()) if n]
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(BrandHour)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["brand", "hour"],
-        set_={"negative": col(BrandHour.negative) + stmt.excluded.negative},
-    )
-    session.connection().execute(stmt, rows)
+    bulk.add_to(session, BrandHour, ("brand", "hour"), "negative", rows)
 
 
 def take_site(session: Session, brand: str, domain: str) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -77,7 +78,10 @@ def record(engine: Engine, mention_id: int, verdict: Verdict, user: str, now: da
 
 def muted(session: Session, brand: str) -> frozenset[str]:
     """The sites muted for `brand`."""
-    return frozenset(session.exec(select(MutedSite.domain).where(MutedSite.brand == brand)).all())
+    return frozenset(session.scalars(_MUTED, {"brand": brand}))
+
+
+_MUTED = select(MutedSite.domain).where(col(MutedSite.brand) == bindparam("brand"))
 
 
 def exported(engine: Engine) -> list[Labelled]:

@@ -13,9 +13,9 @@ from collections import Counter
 from collections.abc import Mapping
 
 from sqlalchemy import case, delete, func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from wommon.store import bulk
 from wommon.store.models import Mention, MentionTally
 
 PENDING = ("unknown", "pending")
@@ -32,16 +32,7 @@ def add(session: Session, changes: Mapping[tuple[str, str], int]) -> None:
         for (language, verdict), n in sorted(changes.items())
         if n
     ]
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(MentionTally)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["language", "verdict"],
-        set_={"mentions": col(MentionTally.mentions) + stmt.excluded.mentions},
-    )
-    session.connection().execute(stmt, rows)
+    bulk.add_to(session, MentionTally, ("language", "verdict"), "mentions", rows)
 
 
 def read(session: Session) -> dict[tuple[str, str], int]:

@@ -1,0 +1,61 @@
+"""Writes of many rows in one executemany.
+
+The ORM's bulk update by primary key still goes through its unit of work for every row,
+which costs more than the rows themselves when a step touches one mention or a few
+thousand: these Core statements are compiled once and sent with all their rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel
+
+
+def update_by_id(
+    session: Session, model: type[SQLModel], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """`UPDATE ... WHERE id = :id` for each row; every row sets the same columns."""
+    if not rows:
+        return
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    names = [name for name in rows[0] if name != "id"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"set_{name}") for name in names})
+    )
+    session.execute(
+        statement,
+        [{"row_id": row["id"], **{f"set_{n}": row[n] for n in names}} for row in rows],
+    )
+
+
+def add_to(
+    session: Session,
+    model: type[SQLModel],
+    keys: tuple[str, ...],
+    count: str,
+    rows: Sequence[Mapping[str, Any]],
+) -> None:
+    """Add each row's `count` to the row with the same `keys`, creating it at that count:
+    an upsert that adds, so several daemons add to one row without losing a change."""
+    if rows:
+        dialect = session.get_bind().dialect.name
+        session.connection().execute(_adding(model, keys, count, dialect), list(rows))
+
+
+@cache
+def _adding(model: type[SQLModel], keys: tuple[str, ...], count: str, dialect: str) -> Any:
+    """Built once per table: every step of every run sends it."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={count: table.c[count] + statement.excluded[count]},
+    )
