@@ -22,16 +22,20 @@ def update_by_id(
     """`UPDATE ... WHERE id = :id` for each row; every row sets the same columns."""
     if not rows:
         return
+    names = tuple(name for name in rows[0] if name != "id")
+    session.connection().execute(
+        _updating(model, names),
+        [{"row_id": row["id"], **{f"set_{n}": row[n] for n in names}} for row in rows],
+    )
+
+
+@cache
+def _updating(model: type[SQLModel], names: tuple[str, ...]) -> Any:
     table: Table = model.__table__  # type: ignore[attr-defined]
-    names = [name for name in rows[0] if name != "id"]
-    statement = (
+    return (
         update(table)
         .where(table.c.id == bindparam("row_id"))
         .values({name: bindparam(f"set_{name}") for name in names})
-    )
-    session.execute(
-        statement,
-        [{"row_id": row["id"], **{f"set_{n}": row[n] for n in names}} for row in rows],
     )
 
 
