@@ -7,6 +7,10 @@ file; PostgreSQL when one answers), the same mentions go through the real steps 
 runs (`insert_entries`, `analyze_pending`, `detect_pending` until drained); the baseline is
 `Analyzer.analyze_text` alone on the same texts, in the same process. Medians of `--runs`.
 
+The encoder is loaded before anything is timed (a daemon loads it once, on first use), and
+each line says where the end-to-end time went: inserting, analysing, detecting, and within
+detection the embeddings that place mentions no word, copy or link places.
+
     python bench/throughput.py [--mentions 3000] [--runs 3] [--database postgresql://...]
 """
 
@@ -27,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 from sqlmodel import Session, func, select
 
+from wommon.analyze import embed
 from wommon.analyze.analyzer import Analyzer
 from wommon.analyze.brands import BrandMatcher
 from wommon.analyze.step import analyze_pending
@@ -93,7 +98,29 @@ def analysis_alone(items: list[tuple[str, str]]) -> float:
     return len(items) / (time.perf_counter() - started)
 
 
-def end_to_end(url: str, items: list[tuple[str, str]]) -> tuple[float, dict[str, int]]:
+class Stopwatch:
+    """Seconds spent in each stage of one end-to-end run, and in detection's embeddings."""
+
+    def __init__(self) -> None:
+        self.seconds = dict.fromkeys(("insert", "analyze", "detect", "embed"), 0.0)
+        self._embed = embed.embed
+
+    def timed_embed(self, texts: list[str]) -> object:
+        started = time.perf_counter()
+        try:
+            return self._embed(texts)
+        finally:
+            self.seconds["embed"] += time.perf_counter() - started
+
+    def lap(self, stage: str, started: float) -> float:
+        now = time.perf_counter()
+        self.seconds[stage] += now - started
+        return now
+
+
+def end_to_end(
+    url: str, items: list[tuple[str, str]], watch: Stopwatch
+) -> tuple[float, dict[str, int]]:
     engine = make_engine(url)
     upgrade(engine)
     analyzer = Analyzer(BrandMatcher(BRANDS), DetectSettings().negative_sentiment)
@@ -122,17 +149,24 @@ def end_to_end(url: str, items: list[tuple[str, str]]) -> tuple[float, dict[str,
         for i, (title, body) in enumerate(items)
     ]
     now = start + timedelta(seconds=20 * len(items) + 60)
-    started = time.perf_counter()
+    started = lap = time.perf_counter()
     for chunk in range(0, len(entries), 500):
         with transaction(engine) as session:
             src = session.get(Source, source_id)
             assert src is not None
             insert_entries(session, src, entries[chunk : chunk + 500], now)
+    lap = watch.lap("insert", lap)
     while analyze_pending(engine, analyzer, now):
         pass
-    while detect_pending(engine, DetectSettings(), BRANDS, now).full:
-        pass
-    elapsed = time.perf_counter() - started
+    lap = watch.lap("analyze", lap)
+    embed.embed = watch.timed_embed  # type: ignore[assignment]
+    try:
+        while detect_pending(engine, DetectSettings(), BRANDS, now).full:
+            pass
+    finally:
+        embed.embed = watch._embed  # type: ignore[assignment]
+    lap = watch.lap("detect", lap)
+    elapsed = lap - started
     with Session(engine) as session:
         counts = {
             "mentions": session.exec(select(func.count()).select_from(Mention)).one(),
@@ -169,13 +203,18 @@ def main() -> None:
         help="a PostgreSQL server where new databases may be created",
     )
     args = parser.parse_args()
-    print(f"{args.mentions} mentions, medians of {args.runs} runs")
-    print(f"{'length':8} {'database':10} {'e2e/s':>8} {'analysis/s':>11} {'ratio':>6}  counts")
+    embed.embed(["the encoder loads once per process"])
+    print(f"{args.mentions} mentions, medians of {args.runs} runs (encoder loaded beforehand)")
+    print(
+        f"{'length':8} {'database':10} {'e2e/s':>8} {'analysis/s':>11} {'ratio':>6}  "
+        "share of e2e time (insert/analyze/detect, detection's embeddings); counts"
+    )
     for label, length in (("review", 200), ("blog", 2000)):
         items = texts(args.mentions, length)
         alone = statistics.median(analysis_alone(items) for _ in range(args.runs))
         for db in ("sqlite", "postgres"):
             rates = []
+            shares: list[dict[str, float]] = []
             counts: dict[str, int] = {}
             for run in range(args.runs):
                 if db == "sqlite":
@@ -186,14 +225,19 @@ def main() -> None:
                     if found is None:
                         break
                     url = found
-                rate, counts = end_to_end(url, items)
+                watch = Stopwatch()
+                rate, counts = end_to_end(url, items, watch)
                 rates.append(rate)
+                total = sum(watch.seconds[k] for k in ("insert", "analyze", "detect"))
+                shares.append({k: v / total for k, v in watch.seconds.items()})
             if not rates:
                 continue
             e2e = statistics.median(rates)
+            share = {k: statistics.median(s[k] for s in shares) for k in shares[0]}
             print(
                 f"{label:8} {db:10} {e2e:8.0f} {alone:11.0f} {e2e / alone:6.2f}  "
-                + ", ".join(f"{k} {v}" for k, v in counts.items())
+                f"{share['insert']:.0%}/{share['analyze']:.0%}/{share['detect']:.0%} "
+                f"({share['embed']:.0%}); " + ", ".join(f"{k} {v}" for k, v in counts.items())
             )
 
 
