@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.support import START
 from wommon.detect.baseline import COLD_RATE_PER_HOUR, expected_rate, surprise
@@ -85,3 +88,25 @@ def test_yardstick_rules_flag_a_jump_in_hourly_counts() -> None:
     counts[START + timedelta(hours=49)] = 13
     assert huginn_peaks(counts) == [START + timedelta(hours=48)]  # two days between peaks
     assert huginn_peaks({}) == [] and spike_alerts({}) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    minutes=st.lists(st.integers(0, 3000), min_size=1, max_size=40),
+    weights=st.lists(st.floats(0.0, 3.0), min_size=40, max_size=40),
+    later=st.lists(st.floats(0.0, 2000.0), min_size=2, max_size=6),
+    viral=st.integers(2, 500),
+)
+def test_a_quiet_story_never_looks_more_viral_with_time(
+    minutes: list[int], weights: list[float], later: list[float], viral: int
+) -> None:
+    """What lets detection skip reviewing a quiet story until its cooldown: with no new
+    mention, neither the chance of going viral nor the forecast size ever rises."""
+    state = SpreadState()
+    for m, w in zip(sorted(minutes), weights, strict=False):
+        state = observe(state, START + timedelta(minutes=m), w)
+    last = START + timedelta(minutes=max(minutes))
+    seen = [outlook(state, last + timedelta(hours=h), viral, when=False) for h in sorted(later)]
+    for before, after in itertools.pairwise(seen):
+        assert after.p_viral <= before.p_viral + 1e-12
+        assert after.size <= before.size + 1e-9

@@ -28,7 +28,7 @@ from wommon.detect.cluster import Story, StoryIndex, key_terms, running_mean, te
 from wommon.detect.incidents import on_new_mention
 from wommon.detect.lookups import PENDING_COLUMNS, Lookups, Pending
 from wommon.detect.meanings import Meaning, Meanings
-from wommon.detect.review import review
+from wommon.detect.review import may_change_alone, review
 from wommon.detect.spread import SpreadState, observe
 from wommon.detect.voices import novelty
 from wommon.store import bulk, labels
@@ -236,6 +236,8 @@ def _detect_brand(
         if incident.state not in OPEN_STATES:
             continue
         fresh = incident.id in touched
+        if not fresh and not may_change_alone(incident, now, cfg):
+            continue
         if fresh and found is not None:
             incident.surprise = found.level
         queued += review(session, incident, cfg, now, status, fresh)
