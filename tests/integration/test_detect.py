@@ -344,3 +344,50 @@ def test_meanings_come_in_batches_and_only_asked_ones_move_a_story(
     assert float(second @ real(texts[1:2])[0]) > 0.9999
     meanings.of(2)()
     assert calls == [4, 1]
+
+
+def test_the_warm_index_matches_one_rebuilt_from_the_incidents_run_after_run() -> None:
+    """Stories added, reworded, moved and closed between runs: the warm index answers
+    every query as an index rebuilt from the same incidents does."""
+    import numpy as np
+
+    from wommon.analyze import embed
+    from wommon.detect.warm import WarmStories, story_of
+    from wommon.store.models import Incident
+
+    rng = np.random.default_rng(7)
+    words = [f"w{i}" for i in range(60)]
+
+    def unit() -> np.ndarray:
+        v = rng.standard_normal(embed.DIMENSIONS).astype(np.float32)
+        return v / np.linalg.norm(v)
+
+    def incident(i: int) -> Incident:
+        terms = " ".join(sorted(rng.choice(words, 6, replace=False)))
+        centroid = embed.to_bytes(unit()) if i % 3 else None
+        return Incident(id=i, brand="Acme", label="x", key_terms=terms, centroid=centroid)
+
+    warm = WarmStories()
+    open_: dict[int, Incident] = {i: incident(i) for i in range(1, 30)}
+    for run in range(6):
+        index = warm.index(("Acme", False), open_, CFG.similarity, CFG.semantic_similarity)
+        rebuilt = StoryIndex(
+            (story_of(i) for i in open_.values()),
+            similarity=CFG.similarity,
+            semantic=CFG.semantic_similarity,
+        )
+        for _ in range(40):
+            query = frozenset(rng.choice(words, 5, replace=False))
+            meaning = unit() * 0.2 + embed.from_bytes(
+                rng.choice(list(open_.values())).centroid or embed.to_bytes(unit())
+            )  # type: ignore[operator]
+            meaning = meaning / np.linalg.norm(meaning)
+            found = index.match("Acme", query, lambda m=meaning: m)
+            assert found == rebuilt.match("Acme", query, lambda m=meaning: m), run
+        # Between runs: a story closes, one is reworded, one moves, one opens.
+        ids = sorted(open_)
+        del open_[ids[run]]
+        open_[ids[-1]].key_terms = " ".join(sorted(rng.choice(words, 6, replace=False)))
+        open_[ids[-2]].centroid = embed.to_bytes(unit())
+        open_[100 + run] = incident(100 + run)
+        warm.changed(("Acme", False), {ids[-3]})

@@ -116,6 +116,10 @@ class StoryIndex:
         for story in stories:
             self.add(story)
 
+    @property
+    def settings(self) -> tuple[float, float]:
+        return self._similarity, self._semantic
+
     def add(self, story: Story) -> None:
         b = self._brands[story.brand]
         b.ids.append(story.id)
@@ -125,6 +129,29 @@ class StoryIndex:
         b.df.update(story.key_terms)
         if story.centroid is not None:
             self.move(story.brand, story.id, story.centroid)
+
+    def remove(self, brand: str, story_id: int) -> None:
+        """Forget a story (it closed, or it is about to be added again as it now is)."""
+        b = self._brands.get(brand)
+        if b is None or story_id not in b.terms:
+            return
+        b.ids.remove(story_id)
+        terms = b.terms.pop(story_id)
+        for term in terms:
+            b.postings[term].discard(story_id)
+            if not b.postings[term]:
+                del b.postings[term]
+            b.df[term] -= 1
+            if b.df[term] <= 0:
+                del b.df[term]
+        row = b.rows.pop(story_id, None)
+        if row is not None:
+            # The last row takes the freed place: rows stay packed.
+            last_id, last_vector = b.row_ids.pop(), b.vectors.pop()
+            if last_id != story_id:
+                b.row_ids[row], b.vectors[row] = last_id, last_vector
+                b.rows[last_id] = row
+            b.stacked = None
 
     def move(self, brand: str, story_id: int, centroid: Vector) -> None:
         """Replace a story's centroid (it drifts as mentions join)."""

@@ -24,13 +24,14 @@ from wommon import logs
 from wommon.analyze import embed
 from wommon.config import BrandSettings, DetectSettings
 from wommon.detect import counts
-from wommon.detect.cluster import Story, StoryIndex, key_terms, running_mean, terms
+from wommon.detect.cluster import StoryIndex, key_terms, running_mean, terms
 from wommon.detect.incidents import on_new_mention
 from wommon.detect.lookups import PENDING_COLUMNS, Lookups, Pending
 from wommon.detect.meanings import Meaning, Meanings
 from wommon.detect.review import may_change_alone, review
 from wommon.detect.spread import SpreadState, observe
 from wommon.detect.voices import novelty
+from wommon.detect.warm import WarmStories, story_of
 from wommon.store import bulk, labels
 from wommon.store.db import reading, transaction
 from wommon.store.enums import GROUPING_STATES, OPEN_STATES, State, Status
@@ -69,6 +70,7 @@ def detect_pending(
     *,
     historical: bool = False,
     alert: bool = True,
+    stories: WarmStories | None = None,
 ) -> DetectReport:
     """Group pending mentions and decide. Live and historical (backfilled) mentions are
     detected apart: history replays on a simulated clock (`now` walks through it, and only
@@ -78,8 +80,10 @@ def detect_pending(
     One brand at a time, each in its own transaction under that brand's advisory lock,
     taken without waiting: a brand another daemon is detecting is left to it, and what is
     decided on is read after the lock is held, so two daemons never open the same story
-    twice. Up to `limit` mentions a brand; `full` says when more are waiting."""
+    twice. Up to `limit` mentions a brand; `full` says when more are waiting. A process
+    that detects run after run passes its `stories`: the grouping index, kept warm."""
     brand_words = {b.name: [w for t in b.terms for w in t.split()] for b in brands}
+    warm = stories or WarmStories()
     to_review, unbranded = _brands_to_review(engine, now, historical)
     report = DetectReport(_mark_unbranded(engine, now, historical) if unbranded else 0, 0, 0)
     for brand in to_review:
@@ -87,7 +91,15 @@ def detect_pending(
             if not try_xact_lock(session, "detect", brand):
                 continue
             report += _detect_brand(
-                session, brand, brand_words.get(brand, []), cfg, now, limit, historical, alert
+                session,
+                brand,
+                brand_words.get(brand, []),
+                cfg,
+                now,
+                limit,
+                historical,
+                alert,
+                warm,
             )
     return report
 
@@ -178,17 +190,15 @@ def _detect_brand(
     limit: int,
     historical: bool,
     alert: bool,
+    stories: WarmStories,
 ) -> DetectReport:
     rows = session.execute(_batch(historical), {"now": now, "brand": brand, "limit": limit}).all()
     pending = [Pending(**{**row._mapping, "negative": bool(row.negative)}) for row in rows]
     grouping = _grouping(session, cfg, now, historical, brand)
     silenced = labels.muted(session, brand)
     lookups = Lookups.load(session, [m for m in pending if m.negative], grouping)
-    index = StoryIndex(
-        (_story(inc) for inc in grouping.values()),
-        similarity=cfg.similarity,
-        semantic=cfg.semantic_similarity,
-    )
+    key = (brand, historical)
+    index = stories.index(key, grouping, cfg.similarity, cfg.semantic_similarity)
     touched: dict[int, Incident] = {}
     spreads = _Spreads()
     # Every hour the run touched, and how many of its mentions there count as negative.
@@ -216,7 +226,7 @@ def _detect_brand(
         if incident is None:
             incident = _open(session, mention, words, now, historical)
             grouping[incident.id or 0] = incident
-            index.add(_story(incident))
+            index.add(story_of(incident))
             opened += 1
             meaning()
         new_site, novelty = _novelty(lookups, incident.id or 0, mention)
@@ -228,6 +238,7 @@ def _detect_brand(
         lookups.joined(incident.id or 0, mention)
         touched[incident.id or 0] = incident
     _mark_detected(session, pending, joined, now)
+    stories.changed(key, set(touched))
     spreads.save()
     found = counts.count(session, brand, counted, now) if counted else None
     status = Status.SUPPRESSED if historical and not alert else Status.PENDING
@@ -264,15 +275,6 @@ def _grouping(
         {"brand": brand, "reopen_after": now - timedelta(days=cfg.reopen_days)},
     )
     return {inc.id or 0: inc for inc in rows}
-
-
-def _story(incident: Incident) -> Story:
-    return Story(
-        incident.id or 0,
-        incident.brand,
-        frozenset(incident.key_terms.split()),
-        embed.from_bytes(incident.centroid),
-    )
 
 
 def _existing(

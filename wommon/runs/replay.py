@@ -27,6 +27,7 @@ from wommon.collect.sources import history_source
 from wommon.config import DetectSettings
 from wommon.detect.detector import detect_pending
 from wommon.detect.spread import SpreadState, outlook
+from wommon.detect.warm import WarmStories
 from wommon.errors import ConfigError
 from wommon.runs.anchors import huginn_peaks, spike_alerts
 from wommon.runs.cascades import BRAND, Cascade, Share, mention_text, shares, ticks
@@ -122,6 +123,7 @@ def _run(
         source_id = source.id or 0
     number = 0
     count = 0
+    stories = WarmStories()
     for tick, batch in ticks(shares(cascades)):
         while probes and probes[0][0] < tick:
             at, story = probes.pop(0)
@@ -148,7 +150,7 @@ def _run(
             assert src is not None
             count += insert_entries(session, src, entries, tick)
         analyze_pending(engine, analyzer, tick, limit=len(entries) + 1)
-        detect_pending(engine, cfg, (BRAND,), tick, limit=len(entries) + 1)
+        detect_pending(engine, cfg, (BRAND,), tick, limit=len(entries) + 1, stories=stories)
         if progress is not None:
             progress(len(batch))
     for at, story in probes:

@@ -39,6 +39,7 @@ from wommon.collect.poller import CollectReport, Outcome, collect_due
 from wommon.collect.sources import sync_sources
 from wommon.config import Settings, slack_target
 from wommon.detect.detector import DetectReport, detect_pending
+from wommon.detect.warm import WarmStories
 from wommon.errors import ConfigError, StorageError
 from wommon.service.metrics import Metrics
 from wommon.store import heartbeat
@@ -121,6 +122,8 @@ class Pipeline:
         self._limits = FetchLimits.from_settings(settings.collect)
         self._http = new_session(self._limits)
         self._analyzer = analyzer
+        # Detection's grouping index, kept warm between runs (detect/warm.py).
+        self._stories = WarmStories()
         target = slack_target(settings)
         self.notifier = self._fixed_notifier or default_notifier(settings, target)
         self.routing = Routing(
@@ -268,13 +271,19 @@ class Pipeline:
             log.info("analyzed", mentions=total)
         return total
 
+    def _detect_once(self, limit: int) -> DetectReport:
+        s = self.settings
+        return detect_pending(
+            self.engine, s.detect, s.brands, self.clock.now(), limit, stories=self._stories
+        )
+
     def detect(self) -> DetectReport:
         s = self.settings
         limit = s.detect.batch_mentions
-        report = batch = detect_pending(self.engine, s.detect, s.brands, self.clock.now(), limit)
+        report = batch = self._detect_once(limit)
         while batch.full and not self.stopping.is_set():
             # A backlog (a cold start, a burst) drains now, not one batch a period.
-            batch = detect_pending(self.engine, s.detect, s.brands, self.clock.now(), limit)
+            batch = self._detect_once(limit)
             report = replace(report + batch, full=batch.full)
         if report.incidents_opened or report.alerts_queued:
             log.info(
