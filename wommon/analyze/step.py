@@ -34,7 +34,7 @@ def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: in
     batches, and a crash gives the rows back with the transaction. It reads only the
     columns analysis needs and writes every verdict in one bulk update."""
     with transaction(engine) as session:
-        rows = session.execute(_BATCH, {"limit": limit}).tuples().all()
+        rows = session.execute(_BATCH, {"limit": limit}).all()
         verdicts = []
         counted: Counter[tuple[str, str]] = Counter({tally.PENDING: -len(rows)})
         results = analyzer.analyze_many(

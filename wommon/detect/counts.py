@@ -45,10 +45,7 @@ def count(session: Session, brand: str, counted: Mapping[datetime, int], now: da
     current = hour_of(min(max(counted), now))
     since = current - timedelta(weeks=BASELINE_WEEKS + 1)
     counts = {
-        h: n
-        for h, n in session.execute(
-            _HOURS, {"brand": brand, "hours": baseline_hours(current)}
-        ).tuples()
+        h: n for h, n in session.execute(_HOURS, {"brand": brand, "hours": baseline_hours(current)})
     }
     first, total = session.execute(
         _HISTORY, {"brand": brand, "since": since, "current": current}

@@ -14,6 +14,8 @@ from wommon.errors import ConfigError
 log = logs.events("wommon.web")
 
 THREADS = 4
+# How often the serving loop looks up from its sockets to see whether it should stop.
+POLL_SECONDS = 0.2
 
 
 class WebServer:
@@ -34,7 +36,7 @@ class WebServer:
         except (OSError, ValueError) as exc:
             raise ConfigError(f"web.listen: cannot listen on {listen!r}: {exc}") from None
         self.address = "{}:{}".format(*self._server.socket.getsockname()[:2])
-        self._stopped = False
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="wommon-web", daemon=True)
 
     def start(self) -> None:
@@ -42,24 +44,23 @@ class WebServer:
         log.info("web_listening", address=self.address)
 
     def _run(self) -> None:
+        """Serve until asked to stop, then close every socket here, on the loop's own thread:
+        closing them from another thread (or waking the loop through its trigger pipe) races
+        the loop's own closing and can hit a descriptor that is already gone."""
+        server = self._server
         try:
-            self._server.run()
-        except OSError:
-            if not self._stopped:
-                raise
+            while not self._stopping.is_set():
+                server.asyncore.loop(timeout=POLL_SECONDS, map=server._map, count=1)
+        finally:
+            for channel in list(server._map.values()):
+                channel.close()
+            server.task_dispatcher.shutdown()
 
     def stop(self) -> None:
-        """Close every socket from the server's own loop (which then ends), then let the
-        worker threads finish the requests they hold."""
-        self._stopped = True
-
-        def close_all() -> None:
-            for channel in list(self._server._map.values()):
-                channel.close()
-
+        """Ask the loop to end (it notices within POLL_SECONDS), then let the worker threads
+        finish the requests they hold."""
+        self._stopping.set()
         if self._thread.is_alive():
-            self._server.trigger.pull_trigger(close_all)
-            self._thread.join(5)
+            self._thread.join(POLL_SECONDS + 5)
         else:
-            close_all()
-        self._server.task_dispatcher.shutdown()
+            self._run()
