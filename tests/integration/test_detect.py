@@ -208,6 +208,39 @@ def test_detect_groups_a_spreading_story_and_queues_one_alert(engine: Engine) ->
         assert (hour.brand, hour.negative) == ("Acme", 4)
 
 
+# Long posts that mention the brand in one sentence and are about something else all along.
+_DIARIES = (
+    "Our trip began in the mountains, where the hostel owner cooked polenta with wild "
+    "mushrooms and told stories about glaciers, avalanches and the old railway line. ",
+    "The garden needs attention this spring: tomatoes by the fence, basil in pots, roses "
+    "pruned hard, and a compost heap that the neighbours' chickens keep scratching apart. ",
+    "Chess club met on Thursday; the openings were Sicilian and French, the endgames long, "
+    "and the tournament in the library drew players from three villages and a school. ",
+)
+
+
+def test_a_long_post_is_grouped_by_what_it_says_of_the_brand(engine: Engine) -> None:
+    """The same story told inside three long posts about other things is one incident: a
+    post is grouped by its sentences about the brand, not by the rest of it."""
+    add_mentions(
+        engine,
+        [
+            (
+                f"{site}.example",
+                f"{diary * 3}Then {STORY}. Nobody called back. {diary * 3}",
+                -0.6,
+                minute,
+            )
+            for site, diary, minute in zip("abc", _DIARIES, (0, 20, 40), strict=True)
+        ],
+    )
+    detect_pending(engine, CFG, (ACME,), START + timedelta(hours=1))
+    with Session(engine) as session:
+        incident = session.exec(select(Incident)).one()
+        assert (incident.mentions, incident.sources) == (3, 3)
+        assert {"charg", "refund"} <= set(incident.key_terms.split())
+
+
 def test_one_site_repeating_itself_does_not_make_a_story(engine: Engine) -> None:
     add_mentions(engine, [("a.example", STORY, -0.6, m) for m in (0, 10, 20, 30)])
     assert detect_pending(engine, CFG, (ACME,), START + timedelta(hours=1)).alerts_queued == 0

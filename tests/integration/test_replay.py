@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -125,8 +126,10 @@ def test_replay_limit_keep_progress_and_no_temporary_folder_left(
     result = runner.invoke(main, ["replay", str(cascades), "--keep", str(kept), "--viral", "3"])
     assert result.exit_code == 0 and kept.exists() and f"database kept in {kept}" in result.output
     assert list(scratch.iterdir()) == []
-    heard: list[int] = []
-    replay(
-        read_cascades(cascades), f"sqlite:///{tmp_path / 'p.db'}", viral=3, progress=heard.append
-    )
-    assert sum(heard) == 9
+    heard: Counter[str] = Counter()
+
+    def hear(phase: str, shares: int) -> None:
+        heard[phase] += shares
+
+    replay(read_cascades(cascades), f"sqlite:///{tmp_path / 'p.db'}", viral=3, progress=hear)
+    assert heard == {"analysed": 9, "detected": 9}

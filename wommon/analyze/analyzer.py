@@ -20,11 +20,9 @@ from wommon.analyze.head import Head, Task
 from wommon.analyze.language import SCORED, detect_language
 from wommon.analyze.lexicon import spanish_score
 from wommon.analyze.model import polarity_of
-from wommon.analyze.sentiment import SentimentScorer, split_sentences
-from wommon.analyze.text import fold
+from wommon.analyze.passage import about_brand
+from wommon.analyze.sentiment import SentimentScorer
 from wommon.config import AnalyzeSettings, BrandSettings, DetectSettings
-
-_FALLBACK_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -207,21 +205,7 @@ class Analyzer:
         return np.concatenate([cue_features(draft.joined, draft.sentiment, rule), draft.vector])
 
     def _about(self, title: str, text: str, brand: str | None) -> list[str]:
-        """The title and the sentences about the brand (with the one after each: "Acme
-        charged me twice. Awful service."), or the opening when none names it."""
-        sentences = split_sentences(text)
-        pattern = self._matcher.terms(brand) if brand else None
-        hits = [i for i, s in enumerate(sentences) if pattern and pattern.search(fold(s))]
-        about = [
-            sentences[i]
-            for i in sorted({j for h in hits for j in (h, h + 1)})
-            if i < len(sentences)
-        ]
-        if not about:
-            about = split_sentences(text[:_FALLBACK_CHARS])
-        if title:
-            about.insert(0, title)
-        return about
+        return about_brand(title, text, self._matcher.terms(brand) if brand else None)
 
     def _verdict(self, draft: _Draft, require_brand: bool) -> Analysis:
         rule = draft.rule

@@ -59,8 +59,10 @@ def replay_command(
     recall (viral stories flagged before 20% of their final size), precision, share of
     the final size and hours at the alert, and the forecast's error after 24 hours.
 
-    Shares are replayed a simulated minute at a time (every share of a minute is seen by
-    the same detection run, as a daemon detecting every minute would). Progress shows on
+    Every share is stored and analysed first, as `wommon backfill` loads history; then
+    detection walks the simulated clock a minute at a time and takes what was published
+    by then (every share of a minute is seen by the same detection run, as a daemon
+    detecting every minute would). Progress shows on
     a terminal, and as a line a minute otherwise; the temporary database is removed on
     every exit (Ctrl-C and SIGTERM included) unless --keep names one.
     """
@@ -106,6 +108,7 @@ class _Progress:
         self._done = 0
         self._terminal = sys.stderr.isatty()
         self._bar: Any = None
+        self._phase = ""
         self._said = time.monotonic()
 
     def __enter__(self) -> _Progress:
@@ -115,14 +118,23 @@ class _Progress:
             self._bar = tqdm(total=self._total, unit="share", file=sys.stderr)
         return self
 
-    def advance(self, shares: int) -> None:
+    def advance(self, phase: str, shares: int) -> None:
+        """`shares` more went through `phase` (analysed, then detected)."""
+        if phase != self._phase:
+            self._phase, self._done = phase, 0
+            if self._bar is not None:
+                self._bar.reset()
+                self._bar.set_description(phase)
         self._done += shares
         if self._bar is not None:
             self._bar.update(shares)
         elif time.monotonic() - self._said >= 60:
             self._said = time.monotonic()
             share = self._done / self._total if self._total else 1.0
-            click.echo(f"replay: {self._done:,} of {self._total:,} shares ({share:.0%})", err=True)
+            click.echo(
+                f"replay: {self._done:,} of {self._total:,} shares {phase} ({share:.0%})",
+                err=True,
+            )
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:

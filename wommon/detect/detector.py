@@ -8,6 +8,7 @@ costs what its new mentions cost, not what the open stories hold.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,13 +16,15 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import String, bindparam, exists, literal, or_, union, union_all, update
 from sqlalchemy import select as columns
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from wommon import logs
 from wommon.analyze import embed
+from wommon.analyze.brands import BrandMatcher
+from wommon.analyze.passage import about_brand
 from wommon.config import BrandSettings, DetectSettings
 from wommon.detect import counts
 from wommon.detect.cluster import StoryIndex, key_terms, running_mean, terms
@@ -83,8 +86,9 @@ def detect_pending(
     twice. Up to `limit` mentions a brand; `full` says when more are waiting. A process
     that detects run after run passes its `stories`: the grouping index, kept warm."""
     brand_words = {b.name: [w for t in b.terms for w in t.split()] for b in brands}
+    names = BrandMatcher(brands)
     warm = stories or WarmStories()
-    to_review, unbranded = _brands_to_review(engine, now, historical)
+    to_review, unbranded = _brands_to_review(engine, now, historical, tuple(b.name for b in brands))
     report = DetectReport(_mark_unbranded(engine, now, historical) if unbranded else 0, 0, 0)
     for brand in to_review:
         with transaction(engine) as session:
@@ -94,6 +98,7 @@ def detect_pending(
                 session,
                 brand,
                 brand_words.get(brand, []),
+                names.terms(brand),
                 cfg,
                 now,
                 limit,
@@ -121,17 +126,26 @@ def _pending(historical: bool) -> list[Any]:
 
 
 @cache
-def _pending_brands(historical: bool) -> Any:
-    return select(Mention.brand).where(*_pending(historical)).distinct()
+def _brands(historical: bool, configured: tuple[str, ...]) -> Any:
+    """Brands with mentions to group (None: mentions of no watched brand), and brands with
+    open incidents (they cool and resolve with time), in one statement.
 
-
-@cache
-def _open_brands(historical: bool) -> Any:
-    return (
-        select(Incident.brand)
-        .where(col(Incident.historical).is_(historical), col(Incident.state).in_(OPEN_STATES))
-        .distinct()
+    Live, the queue holds only what was collected and not yet detected: its distinct
+    brands are read from it. History's queue also holds everything published after `now`
+    (a backfill or a replay stores it all before walking the clock through it), so reading
+    its brands would walk all of it at every step: each brand is asked instead whether
+    anything of its is due, one step into the queue's index each."""
+    open_brands = select(Incident.brand).where(
+        col(Incident.historical).is_(historical), col(Incident.state).in_(OPEN_STATES)
     )
+    if not historical:
+        return union(select(Mention.brand).where(*_pending(historical)), open_brands)
+
+    def due(brand: str | None) -> Any:
+        of_brand = col(Mention.brand).is_(None) if brand is None else col(Mention.brand) == brand
+        return select(literal(brand, String)).where(exists().where(*_pending(historical), of_brand))
+
+    return union_all(*(due(b) for b in (*configured, None)), open_brands.distinct())
 
 
 @cache
@@ -172,19 +186,21 @@ def _mark_unbranded(engine: Engine, now: datetime, historical: bool) -> int:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _brands_to_review(engine: Engine, now: datetime, historical: bool) -> tuple[list[str], bool]:
-    """Brands with mentions to group, and brands with open incidents (they cool and
-    resolve with time); and whether mentions of no brand are pending."""
+def _brands_to_review(
+    engine: Engine, now: datetime, historical: bool, configured: tuple[str, ...]
+) -> tuple[list[str], bool]:
+    """Brands with mentions to group or open incidents; and whether mentions of no brand
+    are pending."""
     with reading(engine) as session:
-        pending = session.execute(_pending_brands(historical), {"now": now}).scalars().all()
-        open_ = session.execute(_open_brands(historical)).scalars().all()
-    return sorted({b for b in [*pending, *open_] if b}), None in pending
+        found = session.execute(_brands(historical, configured), {"now": now}).scalars().all()
+    return sorted({b for b in found if b}), None in found
 
 
 def _detect_brand(
     session: Session,
     brand: str,
     words_of_brand: list[str],
+    names: re.Pattern[str] | None,
     cfg: DetectSettings,
     now: datetime,
     limit: int,
@@ -205,7 +221,9 @@ def _detect_brand(
     counted: Counter[datetime] = Counter({hour_of(m.published_at): 0 for m in pending})
     opened = 0
     counting = [m for m in pending if m.negative and m.domain not in silenced]
-    texts = [f"{m.title}\n{m.text}" for m in counting]
+    # A mention is grouped by what it says of the brand, as analysis judged it: the rest
+    # of a long post would bring its own words and dilute its meaning.
+    texts = [" ".join(about_brand(m.title, m.text, names)) for m in counting]
     words_of = [frozenset(key_terms(terms(t, words_of_brand))) for t in texts]
 
     def unplaced(i: int) -> bool:
@@ -240,7 +258,8 @@ def _detect_brand(
     _mark_detected(session, pending, joined, now)
     stories.changed(key, set(touched))
     spreads.save()
-    found = counts.count(session, brand, counted, now) if counted else None
+    # The surprise is read only for incidents a mention joined; with none, nothing counted.
+    found = counts.count(session, brand, counted, now) if touched else None
     status = Status.SUPPRESSED if historical and not alert else Status.PENDING
     queued = 0
     for incident in grouping.values():

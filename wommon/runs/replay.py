@@ -36,6 +36,8 @@ from wommon.store.db import make_engine, reading, redact, transaction, upgrade
 from wommon.store.models import Incident, Mention, Outbox, Source
 
 FORECAST_AFTER = timedelta(hours=24)
+# Shares stored, and analysed, per transaction while loading.
+LOAD_CHUNK = 2000
 
 
 def replay(
@@ -44,10 +46,10 @@ def replay(
     *,
     viral: int = 200,
     detect: DetectSettings | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> ReplayResult:
     """Replay `cascades` into a fresh database at `database_url` and score every rule;
-    `progress` hears how many shares each simulated minute added."""
+    `progress` hears how many shares were analysed (while loading), then detected."""
     import time
 
     started = time.perf_counter()
@@ -106,10 +108,9 @@ def _run(
     engine: Engine,
     cascades: list[Cascade],
     cfg: DetectSettings,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> tuple[dict[str, datetime], dict[str, Forecast], _Hourly, int]:
     by_story = {c.story: c for c in cascades}
-    analyzer = Analyzer.for_brands((BRAND,), cfg)
     hourly = _Hourly()
     probes = sorted(
         (datetime.fromtimestamp(c.shares[0], UTC) + FORECAST_AFTER, c.story)
@@ -121,41 +122,71 @@ def _run(
         epoch = datetime.fromtimestamp(0, UTC)
         source = history_source(session, "replay", "file", "file:///replay", "replay", epoch)
         source_id = source.id or 0
-    number = 0
-    count = 0
+    count = _load(engine, source_id, cascades, cfg, progress)
     stories = WarmStories()
     for tick, batch in ticks(shares(cascades)):
         while probes and probes[0][0] < tick:
             at, story = probes.pop(0)
             forecasts[story] = _forecast(engine, story, at, cfg)
-        entries = []
         for share in batch:
-            number += 1
             hourly.add(share)
-            title, text = mention_text(by_story[share.story], share.index, number)
-            entries.append(
-                Entry(
-                    uid=f"{share.story}/{share.index}",
-                    url=f"https://site{number}.example/{share.story}/{share.index}",
-                    author=f"user{number}",
-                    title=title,
-                    text=text,
-                    links=(),
-                    published_at=share.at,
-                    fingerprint=fingerprint(title, text),
-                )
-            )
-        with transaction(engine) as session:
-            src = session.get(Source, source_id)
-            assert src is not None
-            count += insert_entries(session, src, entries, tick)
-        analyze_pending(engine, analyzer, tick, limit=len(entries) + 1)
-        detect_pending(engine, cfg, (BRAND,), tick, limit=len(entries) + 1, stories=stories)
+        detect_pending(
+            engine,
+            cfg,
+            (BRAND,),
+            tick,
+            limit=len(batch) + 1,
+            historical=True,
+            alert=True,
+            stories=stories,
+        )
         if progress is not None:
-            progress(len(batch))
+            progress("detected", len(batch))
     for at, story in probes:
         forecasts[story] = _forecast(engine, story, at, cfg)
     return _detector_alerts(engine, by_story), forecasts, hourly, count
+
+
+def _load(
+    engine: Engine,
+    source_id: int,
+    cascades: list[Cascade],
+    cfg: DetectSettings,
+    progress: Callable[[str, int], None] | None,
+) -> int:
+    """Every share stored and analysed up front, as `wommon backfill` loads history: the
+    real insert and analysis steps in large batches. Detection then walks the simulated
+    clock and takes, at each tick, only what was published by then, so it sees each
+    share at the same tick as a daemon collecting it live would."""
+    analyzer = Analyzer.for_brands((BRAND,), cfg)
+    by_story = {c.story: c for c in cascades}
+    entries = []
+    for number, share in enumerate(shares(cascades), start=1):
+        title, text = mention_text(by_story[share.story], share.index, number)
+        entries.append(
+            Entry(
+                uid=f"{share.story}/{share.index}",
+                url=f"https://site{number}.example/{share.story}/{share.index}",
+                author=f"user{number}",
+                title=title,
+                text=text,
+                links=(),
+                published_at=share.at,
+                fingerprint=fingerprint(title, text),
+            )
+        )
+    loaded_at = max(e.published_at for e in entries if e.published_at is not None)
+    count = 0
+    for offset in range(0, len(entries), LOAD_CHUNK):
+        with transaction(engine) as session:
+            src = session.get(Source, source_id)
+            assert src is not None
+            chunk = entries[offset : offset + LOAD_CHUNK]
+            count += insert_entries(session, src, chunk, loaded_at, historical=True)
+    while analysed := analyze_pending(engine, analyzer, loaded_at, limit=LOAD_CHUNK):
+        if progress is not None:
+            progress("analysed", analysed)
+    return count
 
 
 def _story_of(uid: str) -> str:

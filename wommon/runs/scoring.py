@@ -164,7 +164,10 @@ def report_lines(result: ReplayResult, viral: int) -> list[str]:
             f"skill {f(d.brier_skill, '+.2f')} against the base rate"
         )
     rate = result.mentions / result.seconds if result.seconds else 0.0
-    lines.append(f"replayed in {result.seconds:.1f} s ({rate:,.0f} mentions/s)")
+    lines.append(
+        f"replayed in {result.seconds:.1f} s ({rate:,.0f} mentions/s); detection ran once per "
+        "simulated minute with news, on all of that minute's shares together"
+    )
     return lines
 
 
