@@ -15,7 +15,7 @@ from wommon.config import DetectSettings
 from wommon.detect.cluster import Story, StoryIndex, key_terms, terms
 from wommon.detect.detector import detect_pending
 from wommon.detect.history import forget_history
-from wommon.detect.incidents import IncidentFigures, decide
+from wommon.detect.incidents import Decision, IncidentFigures, decide
 from wommon.detect.meanings import Meanings
 from wommon.store.db import transaction
 from wommon.store.enums import Kind, State
@@ -83,6 +83,18 @@ def test_decide_cooling_incident_flares_up_in_its_thread() -> None:
 def test_decide_reopens_a_story_that_alerted_before() -> None:
     back = fig(mentions=12, sources=4, p_viral=0.7, alerted_mentions=8, alerted_severity="medium")
     assert decide(back, START, CFG).notify == Kind.REOPEN
+
+
+def test_decide_a_resolved_viral_story_reopens_only_when_it_grows_again() -> None:
+    """Past the viral size a story stays "likely viral" for good: a stray mention a week
+    after it resolved must not re-open it (and resolve it again) in the team's thread."""
+    viral = dict(sources=40, p_viral=1.0, alerted_mentions=240, alerted_severity="high")
+    stray = decide(fig(mentions=241, **viral), START, CFG)
+    assert (stray.state, stray.notify) == (State.WATCHING, None)
+    later = START + timedelta(hours=2 * CFG.cooldown_hours)
+    assert decide(fig(mentions=241, **viral), later, CFG) == Decision(State.RESOLVED, "high")
+    wave = decide(fig(mentions=300, **viral), START, CFG)
+    assert (wave.state, wave.notify) == (State.ALERTING, Kind.REOPEN)
 
 
 def test_decide_snoozed_incident_keeps_quiet_but_still_resolves() -> None:

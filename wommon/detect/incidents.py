@@ -6,7 +6,9 @@ one grumpy review, however angry, is not a spreading story. After that it speaks
 something changed: it escalates when its severity rises, updates when it grew by
 `update_step` mentions (or by a quarter, for a big story), cools after `cooldown_hours` of
 quiet and resolves after twice that (hysteresis: a story that pauses overnight keeps its
-one thread). A resolved story that comes back re-opens, in the same thread.
+one thread). A resolved story that comes back re-opens, in the same thread, once it has
+grown again as much as an update would need: a story past the viral size stays "likely
+to go viral" for good, and would otherwise re-open, and resolve, on every stray mention.
 
 Every change of an incident's state is decided here: with time (`decide`), when a
 mention joins (`on_new_mention`) and when a person chooses from the alert's buttons
@@ -84,14 +86,23 @@ def _alertable(fig: IncidentFigures, cfg: DetectSettings) -> bool:
     )
 
 
+def _grown(fig: IncidentFigures, cfg: DetectSettings) -> bool:
+    """Grown enough since its last alert to be worth another: `update_step` mentions, or a
+    quarter of its size for a big story."""
+    step = max(cfg.update_step, math.ceil(fig.alerted_mentions * UPDATE_GROWTH))
+    return fig.mentions - fig.alerted_mentions >= step
+
+
 def _decide(fig: IncidentFigures, now: datetime, cfg: DetectSettings) -> Decision:
     quiet = now - fig.last_seen
     cooldown = timedelta(hours=cfg.cooldown_hours)
     level = severity(fig, cfg)
     if fig.state == State.WATCHING:
         if _alertable(fig, cfg):
-            again = fig.alerted_severity is not None
-            return Decision(State.ALERTING, level, Kind.REOPEN if again else Kind.OPEN)
+            if fig.alerted_severity is None:
+                return Decision(State.ALERTING, level, Kind.OPEN)
+            if _grown(fig, cfg):
+                return Decision(State.ALERTING, level, Kind.REOPEN)
         if quiet >= 2 * cooldown:
             return Decision(State.RESOLVED, level)
         return Decision(State.WATCHING, level)
@@ -99,10 +110,8 @@ def _decide(fig: IncidentFigures, now: datetime, cfg: DetectSettings) -> Decisio
         rank = SEVERITIES.index
         if fig.alerted_severity is not None and rank(level) > rank(fig.alerted_severity):
             return Decision(State.ALERTING, level, Kind.ESCALATE)
-        step = max(cfg.update_step, math.ceil(fig.alerted_mentions * UPDATE_GROWTH))
-        grown = fig.mentions - fig.alerted_mentions >= step
         if quiet < cooldown:
-            return Decision(State.ALERTING, level, Kind.UPDATE if grown else None)
+            return Decision(State.ALERTING, level, Kind.UPDATE if _grown(fig, cfg) else None)
         if quiet >= 2 * cooldown:
             return Decision(State.RESOLVED, level, Kind.RESOLVE)
         return Decision(State.COOLING, level)
