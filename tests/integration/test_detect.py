@@ -12,11 +12,13 @@ from tests.support import START
 from tests.support.helpers import ACME, STORY, add_mentions
 from wommon.analyze import embed
 from wommon.config import DetectSettings
+from wommon.detect.baseline import expected_rate, surprise
 from wommon.detect.cluster import Story, StoryIndex, key_terms, terms
 from wommon.detect.detector import detect_pending
 from wommon.detect.history import forget_history
 from wommon.detect.incidents import Decision, IncidentFigures, decide
 from wommon.detect.meanings import Meanings
+from wommon.detect.warm import WarmStories
 from wommon.store.db import transaction
 from wommon.store.enums import Kind, State
 from wommon.store.models import BrandHour, Incident, Mention, Outbox
@@ -292,6 +294,53 @@ def test_story_resolves_after_quiet_and_comes_back_in_the_same_thread(engine: En
         assert (incident.state, incident.mentions) == ("alerting", 8)
         kinds = [r.kind for r in session.exec(select(Outbox).order_by(col(Outbox.id)))]
     assert kinds == ["open", "resolve", "reopen"]
+
+
+def test_a_kept_usual_rate_is_read_again_when_a_run_counts_an_earlier_hour(
+    engine: Engine,
+) -> None:
+    """Detection keeps a brand's usual rate for the current hour between runs; a run that
+    counts a late mention in an earlier hour reads it again. After every run the incident's
+    surprise is what the brand's hours as stored say."""
+    now = START + timedelta(hours=1)
+    hour = now.replace(minute=0)
+    with transaction(engine) as session:
+        # The same hour on three of the last seven days (not yesterday), and a little on
+        # the week before: the daily median is 0, and yesterday's hour would make it 1.
+        for days in (2, 3, 5):
+            session.add(BrandHour(brand="Acme", hour=hour - timedelta(days=days), negative=1))
+        for days in range(8, 15):
+            at = hour - timedelta(days=days, hours=3)
+            session.add(BrandHour(brand="Acme", hour=at, negative=1))
+    warm = WarmStories()
+
+    def surprise_as_stored() -> float:
+        with Session(engine) as session:
+            rows = session.exec(select(BrandHour).where(BrandHour.brand == "Acme")).all()
+            incident = session.exec(select(Incident)).one()
+        counts = {r.hour: r.negative for r in rows}
+        level = surprise(counts.get(hour, 0), expected_rate(counts, hour)).level
+        assert incident.surprise == level
+        return level
+
+    minutes = 60  # START + 1 h is `hour`
+    add_mentions(engine, [(f"{d}.example", STORY, -0.6, minutes + i) for i, d in enumerate("ab")])
+    detect_pending(engine, CFG, (ACME,), now + timedelta(minutes=5), stories=warm)
+    before = surprise_as_stored()
+    # Yesterday's same hour gets a late mention, counted with one of this hour's: the rate
+    # the run kept is stale, and read again.
+    add_mentions(
+        engine,
+        [
+            ("c.example", STORY, -0.6, minutes - 24 * 60 + 5),
+            ("d.example", STORY, -0.6, minutes + 9),
+        ],
+    )
+    detect_pending(engine, CFG, (ACME,), now + timedelta(minutes=10), stories=warm)
+    assert surprise_as_stored() != before
+    add_mentions(engine, [("e.example", STORY, -0.6, minutes + 12)])
+    detect_pending(engine, CFG, (ACME,), now + timedelta(minutes=15), stories=warm)
+    surprise_as_stored()
 
 
 def test_brand_hours_count_each_mention_once_however_it_is_detected(engine: Engine) -> None:

@@ -30,6 +30,9 @@ _HOURS = select(BrandHour.hour, BrandHour.negative).where(
     col(BrandHour.brand) == bindparam("brand"),
     col(BrandHour.hour).in_(bindparam("hours", expanding=True)),
 )
+_CURRENT = select(BrandHour.negative).where(
+    col(BrandHour.brand) == bindparam("brand"), col(BrandHour.hour) == bindparam("hour")
+)
 _HISTORY = select(func.min(BrandHour.hour), func.sum(BrandHour.negative)).where(
     col(BrandHour.brand) == bindparam("brand"),
     col(BrandHour.hour) >= bindparam("since"),
@@ -37,12 +40,46 @@ _HISTORY = select(func.min(BrandHour.hour), func.sum(BrandHour.negative)).where(
 )
 
 
-def count(session: Session, brand: str, counted: Mapping[datetime, int], now: datetime) -> Surprise:
+class UsualRates:
+    """Each brand's usual rate for its current hour, kept between the detection runs of a
+    process. The rate is read from the hours before the current one, which do not change
+    while it lasts but for late mentions: a run that counts one in an earlier hour reads the
+    rate again, and so does the first run of every hour. (Late mentions another daemon
+    counts in an earlier hour reach this one's rate at the next hour.)"""
+
+    def __init__(self) -> None:
+        self._rates: dict[tuple[str, bool], tuple[datetime, float]] = {}
+
+    def get(self, key: tuple[str, bool], hour: datetime) -> float | None:
+        found = self._rates.get(key)
+        return found[1] if found is not None and found[0] == hour else None
+
+    def put(self, key: tuple[str, bool], hour: datetime, rate: float) -> None:
+        self._rates[key] = (hour, rate)
+
+
+def count(
+    session: Session,
+    key: tuple[str, bool],
+    counted: Mapping[datetime, int],
+    now: datetime,
+    rates: UsualRates,
+) -> Surprise:
     """Add a run's negative mentions to the brand's hours (`counted` holds every hour the
     run touched, with 0 where none was negative) and say how unusual its latest hour is
-    against the brand's baseline."""
+    against the brand's usual rate. `key` is the brand and whether it is history."""
+    brand = key[0]
     stored_hours.add(session, brand, counted)
     current = hour_of(min(max(counted), now))
+    rate = rates.get(key, current)
+    if rate is None or any(n and hour < current for hour, n in counted.items()):
+        rate = _usual_rate(session, brand, current)
+        rates.put(key, current, rate)
+    observed = session.execute(_CURRENT, {"brand": brand, "hour": current}).scalar()
+    return surprise(int(observed or 0), rate)
+
+
+def _usual_rate(session: Session, brand: str, current: datetime) -> float:
     since = current - timedelta(weeks=BASELINE_WEEKS + 1)
     counts = {
         h: n for h, n in session.execute(_HOURS, {"brand": brand, "hours": baseline_hours(current)})
@@ -50,12 +87,9 @@ def count(session: Session, brand: str, counted: Mapping[datetime, int], now: da
     first, total = session.execute(
         _HISTORY, {"brand": brand, "since": since, "current": current}
     ).one()
-    rate = (
-        usual_rate(counts, current, _as_hour(first), int(total or 0))
-        if first is not None
-        else COLD_RATE_PER_HOUR
-    )
-    return surprise(counts.get(current, 0), rate)
+    if first is None:
+        return COLD_RATE_PER_HOUR
+    return usual_rate(counts, current, _as_hour(first), int(total or 0))
 
 
 def _hour_bucket(session: Session) -> Any:

@@ -259,7 +259,7 @@ def _detect_brand(
     stories.changed(key, set(touched))
     spreads.save()
     # The surprise is read only for incidents a mention joined; with none, nothing counted.
-    found = counts.count(session, brand, counted, now) if touched else None
+    found = counts.count(session, key, counted, now, stories.rates) if touched else None
     status = Status.SUPPRESSED if historical and not alert else Status.PENDING
     queued = 0
     for incident in grouping.values():

@@ -1,4 +1,5 @@
-"""The grouping index kept warm between detection runs of one process.
+"""The grouping index, and each brand's usual rate, kept warm between detection runs of
+one process.
 
 Building a brand's StoryIndex means decoding every joinable incident's centroid and
 indexing its words, on every run, for every brand. Instead a process keeps each index and,
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 
 from wommon.analyze import embed
 from wommon.detect.cluster import Story, StoryIndex
+from wommon.detect.counts import UsualRates
 from wommon.store.models import Incident
 
 # What an indexed story was built from: its key terms and its stored centroid.
@@ -38,10 +40,13 @@ class _Warm:
 
 
 class WarmStories:
-    """One warm index per brand and mode (live or history), for one database."""
+    """One warm index per brand and mode (live or history), for one database, and the
+    brands' usual rates for the current hour (detect/counts.py says when they are read
+    again)."""
 
     def __init__(self) -> None:
         self._warm: dict[tuple[str, bool], _Warm] = {}
+        self.rates = UsualRates()
 
     def index(
         self,
