@@ -440,6 +440,21 @@ def test_meanings_come_in_batches_and_only_asked_ones_move_a_story(
     assert calls == [4, 1]
 
 
+def test_a_story_closed_in_the_run_that_opened_it_leaves_the_warm_index(engine: Engine) -> None:
+    """An old post opens a story that resolves in the same run, past re-opening: the next
+    run, detecting with the same warm index, must not find it there (it crashed a cold
+    start on old feed entries: the index matched a story the run had not read)."""
+    warm = WarmStories()
+    long_ago = START - timedelta(days=CFG.reopen_days + 30)
+    add_mentions(engine, [("a.example", STORY, -0.6, 0)], start=long_ago)
+    detect_pending(engine, CFG, (ACME,), START, stories=warm)
+    add_mentions(engine, [("b.example", STORY, -0.6, 10)], start=long_ago)
+    detect_pending(engine, CFG, (ACME,), START + timedelta(minutes=1), stories=warm)
+    with Session(engine) as session:
+        incidents = session.exec(select(Incident).order_by(col(Incident.id))).all()
+    assert [(i.state, i.mentions) for i in incidents] == [("resolved", 1), ("resolved", 1)]
+
+
 def test_the_warm_index_matches_one_rebuilt_from_the_incidents_run_after_run() -> None:
     """Stories added, reworded, moved and closed between runs: the warm index answers
     every query as an index rebuilt from the same incidents does."""
@@ -484,4 +499,8 @@ def test_the_warm_index_matches_one_rebuilt_from_the_incidents_run_after_run() -
         open_[ids[-1]].key_terms = " ".join(sorted(rng.choice(words, 6, replace=False)))
         open_[ids[-2]].centroid = embed.to_bytes(unit())
         open_[100 + run] = incident(100 + run)
-        warm.changed(("Acme", False), {ids[-3]})
+        # The run moved one story and closed another it had touched; it also opened one,
+        # straight into the index, that closed before the next run reads it.
+        gone = incident(200 + run)
+        index.add(story_of(gone))
+        warm.changed(("Acme", False), {ids[-3], ids[run], gone.id or 0})

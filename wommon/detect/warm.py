@@ -36,7 +36,8 @@ def story_of(incident: Incident) -> Story:
 @dataclass
 class _Warm:
     index: StoryIndex
-    built_from: dict[int, _Source] = field(default_factory=dict)
+    # Every story in the index, with what it was built from (None: to be built again).
+    built_from: dict[int, _Source | None] = field(default_factory=dict)
 
 
 class WarmStories:
@@ -73,8 +74,9 @@ class WarmStories:
 
     def changed(self, key: tuple[str, bool], story_ids: set[int]) -> None:
         """Stories the run opened or moved in the index: indexed again from their rows next
-        time, as a rebuilt index would hold them (the stored centroid is half precision)."""
+        time, as a rebuilt index would hold them (the stored centroid is half precision),
+        or removed when the next run no longer reads them (closed in this very run)."""
         warm = self._warm.get(key)
         if warm is not None:
             for story_id in story_ids:
-                warm.built_from.pop(story_id, None)
+                warm.built_from[story_id] = None
