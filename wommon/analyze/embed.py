@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,8 +21,11 @@ import numpy.typing as npt
 DIMENSIONS = 512
 # The opening of a mention says what it is about; longer texts cost time, not accuracy.
 _MAX_CHARS = 600
+# Texts whose vectors are kept (2 KB each): a few detection batches' worth.
+RECENT = 4096
 _lock = threading.Lock()
 _model: Any = None
+_recent: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
 
 Vector = npt.NDArray[np.float32]
 
@@ -52,12 +56,38 @@ def _native_tokenizer(model: Any) -> None:
 
 
 def embed(texts: Sequence[str]) -> npt.NDArray[np.float32]:
-    """Unit vectors, one row per text."""
-    if not texts:
-        return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    rows = np.asarray(_encoder().encode([t[:_MAX_CHARS] for t in texts]), dtype=np.float32)
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return rows / np.maximum(norms, 1e-12)
+    """Unit vectors, one row per text. A text embedded lately is not embedded again:
+    analysis and detection ask for the same passage of a mention (its sentences about the
+    brand), one step after the other."""
+    rows = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    missing: dict[str, list[int]] = {}
+    with _lock:
+        for i, text in enumerate(texts):
+            key = text[:_MAX_CHARS]
+            found = _recent.get(key)
+            if found is None:
+                missing.setdefault(key, []).append(i)
+            else:
+                _recent.move_to_end(key)
+                rows[i] = found
+    if missing:
+        model = _encoder()
+        computed = np.asarray(model.encode(list(missing)), dtype=np.float32)
+        computed /= np.maximum(np.linalg.norm(computed, axis=1, keepdims=True), 1e-12)
+        with _lock:
+            for (key, at), vector in zip(missing.items(), computed, strict=True):
+                rows[at] = vector
+                _recent[key] = vector
+                _recent.move_to_end(key)
+            while len(_recent) > RECENT:
+                _recent.popitem(last=False)
+    return rows
+
+
+def forget_recent() -> None:
+    """Drop the texts kept: a benchmark's run starts as cold as a new process."""
+    with _lock:
+        _recent.clear()
 
 
 def to_bytes(vector: Vector) -> bytes:
