@@ -7,6 +7,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +60,10 @@ def replay_command(
     recall (viral stories flagged before 20% of their final size), precision, share of
     the final size and hours at the alert, and the forecast's error after 24 hours.
 
-    Every share is stored and analysed first, as `wommon backfill` loads history; then
-    detection walks the simulated clock a minute at a time and takes what was published
-    by then (every share of a minute is seen by the same detection run, as a daemon
-    detecting every minute would). Progress shows on
+    Shares are stored and analysed in chunks just ahead of the simulated clock, as `wommon
+    backfill` loads history; detection walks the clock a minute at a time and takes what
+    was published by then (every share of a minute is seen by the same detection run, as
+    a daemon detecting every minute would). Progress shows on
     a terminal, and as a line a minute otherwise; the temporary database is removed on
     every exit (Ctrl-C and SIGTERM included) unless --keep names one.
     """
@@ -101,38 +102,36 @@ def _interrupted(_signum: int, _frame: object) -> None:
 
 
 class _Progress:
-    """A bar on a terminal; a line a minute on stderr otherwise (a log, a CI run)."""
+    """A bar of the shares detected on a terminal (with how many are analysed beside it);
+    a line a minute on stderr otherwise (a log, a CI run)."""
 
     def __init__(self, total: int) -> None:
         self._total = total
-        self._done = 0
+        self._done: Counter[str] = Counter()
         self._terminal = sys.stderr.isatty()
         self._bar: Any = None
-        self._phase = ""
         self._said = time.monotonic()
 
     def __enter__(self) -> _Progress:
         if self._terminal:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=self._total, unit="share", file=sys.stderr)
+            self._bar = tqdm(total=self._total, unit="share", desc="detected", file=sys.stderr)
         return self
 
     def advance(self, phase: str, shares: int) -> None:
-        """`shares` more went through `phase` (analysed, then detected)."""
-        if phase != self._phase:
-            self._phase, self._done = phase, 0
-            if self._bar is not None:
-                self._bar.reset()
-                self._bar.set_description(phase)
-        self._done += shares
+        """`shares` more went through `phase` ("analysed", "detected")."""
+        self._done[phase] += shares
         if self._bar is not None:
-            self._bar.update(shares)
+            if phase == "detected":
+                self._bar.update(shares)
+            self._bar.set_postfix(analysed=self._done["analysed"], refresh=False)
         elif time.monotonic() - self._said >= 60:
             self._said = time.monotonic()
-            share = self._done / self._total if self._total else 1.0
+            share = self._done["detected"] / self._total if self._total else 1.0
             click.echo(
-                f"replay: {self._done:,} of {self._total:,} shares {phase} ({share:.0%})",
+                f"replay: {self._done['detected']:,} of {self._total:,} shares detected "
+                f"({share:.0%}), {self._done['analysed']:,} analysed",
                 err=True,
             )
 

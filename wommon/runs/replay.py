@@ -36,7 +36,8 @@ from wommon.store.db import make_engine, reading, redact, transaction, upgrade
 from wommon.store.models import Incident, Mention, Outbox, Source
 
 FORECAST_AFTER = timedelta(hours=24)
-# Shares stored, and analysed, per transaction while loading.
+# Shares stored, and analysed, per transaction while loading: fewer than the embeddings
+# kept (analyze/embed.py), so detection still finds the ones analysis computed.
 LOAD_CHUNK = 2000
 
 
@@ -122,9 +123,11 @@ def _run(
         epoch = datetime.fromtimestamp(0, UTC)
         source = history_source(session, "replay", "file", "file:///replay", "replay", epoch)
         source_id = source.id or 0
-    count = _load(engine, source_id, cascades, cfg, progress)
+    order = shares(cascades)
+    loader = _Loader(engine, source_id, cascades, order, cfg, progress)
     stories = WarmStories()
-    for tick, batch in ticks(shares(cascades)):
+    for tick, batch in ticks(order):
+        loader.through(tick)
         while probes and probes[0][0] < tick:
             at, story = probes.pop(0)
             forecasts[story] = _forecast(engine, story, at, cfg)
@@ -144,49 +147,69 @@ def _run(
             progress("detected", len(batch))
     for at, story in probes:
         forecasts[story] = _forecast(engine, story, at, cfg)
-    return _detector_alerts(engine, by_story), forecasts, hourly, count
+    return _detector_alerts(engine, by_story), forecasts, hourly, loader.stored
 
 
-def _load(
-    engine: Engine,
-    source_id: int,
-    cascades: list[Cascade],
-    cfg: DetectSettings,
-    progress: Callable[[str, int], None] | None,
-) -> int:
-    """Every share stored and analysed up front, as `wommon backfill` loads history: the
-    real insert and analysis steps in large batches. Detection then walks the simulated
-    clock and takes, at each tick, only what was published by then, so it sees each
-    share at the same tick as a daemon collecting it live would."""
-    analyzer = Analyzer.for_brands((BRAND,), cfg)
-    by_story = {c.story: c for c in cascades}
-    entries = []
-    for number, share in enumerate(shares(cascades), start=1):
-        title, text = mention_text(by_story[share.story], share.index, number)
-        entries.append(
-            Entry(
-                uid=f"{share.story}/{share.index}",
-                url=f"https://site{number}.example/{share.story}/{share.index}",
-                author=f"user{number}",
-                title=title,
-                text=text,
-                links=(),
-                published_at=share.at,
-                fingerprint=fingerprint(title, text),
+class _Loader:
+    """Shares stored and analysed a chunk at a time, just ahead of the simulated clock, as
+    `wommon backfill` loads history: the real insert and analysis steps, in batches.
+
+    Detection takes, at each tick, only what was published by then, so it sees each share
+    at the same tick as a daemon collecting it live would. Loading just ahead of it keeps
+    what analysis embedded at hand when detection asks for the same passages."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        source_id: int,
+        cascades: list[Cascade],
+        order: list[Share],
+        cfg: DetectSettings,
+        progress: Callable[[str, int], None] | None,
+    ) -> None:
+        self._engine = engine
+        self._source_id = source_id
+        self._by_story = {c.story: c for c in cascades}
+        self._shares = order
+        self._analyzer = Analyzer.for_brands((BRAND,), cfg)
+        self._progress = progress
+        self._next = 0
+        # Stored as fetched when the last share was: no share is "in the future" to clamp.
+        self._fetched_at = order[-1].at if order else datetime.fromtimestamp(0, UTC)
+        self.stored = 0
+
+    def through(self, tick: datetime) -> None:
+        """Everything published by `tick` stored and analysed."""
+        while self._next < len(self._shares) and self._shares[self._next].at <= tick:
+            first = self._next
+            self._next = min(first + LOAD_CHUNK, len(self._shares))
+            self._load(first, self._shares[first : self._next])
+
+    def _load(self, first: int, chunk: list[Share]) -> None:
+        entries = []
+        for number, share in enumerate(chunk, start=first + 1):
+            title, text = mention_text(self._by_story[share.story], share.index, number)
+            entries.append(
+                Entry(
+                    uid=f"{share.story}/{share.index}",
+                    url=f"https://site{number}.example/{share.story}/{share.index}",
+                    author=f"user{number}",
+                    title=title,
+                    text=text,
+                    links=(),
+                    published_at=share.at,
+                    fingerprint=fingerprint(title, text),
+                )
             )
-        )
-    loaded_at = max(e.published_at for e in entries if e.published_at is not None)
-    count = 0
-    for offset in range(0, len(entries), LOAD_CHUNK):
-        with transaction(engine) as session:
-            src = session.get(Source, source_id)
+        with transaction(self._engine) as session:
+            src = session.get(Source, self._source_id)
             assert src is not None
-            chunk = entries[offset : offset + LOAD_CHUNK]
-            count += insert_entries(session, src, chunk, loaded_at, historical=True)
-    while analysed := analyze_pending(engine, analyzer, loaded_at, limit=LOAD_CHUNK):
-        if progress is not None:
-            progress("analysed", analysed)
-    return count
+            self.stored += insert_entries(session, src, entries, self._fetched_at, historical=True)
+        while analysed := analyze_pending(
+            self._engine, self._analyzer, self._fetched_at, limit=LOAD_CHUNK
+        ):
+            if self._progress is not None:
+                self._progress("analysed", analysed)
 
 
 def _story_of(uid: str) -> str:
