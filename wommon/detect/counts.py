@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func
+from sqlalchemy import bindparam, delete, exists, func, literal, union_all
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from wommon.defaults import BASELINE_WEEKS
@@ -26,17 +27,21 @@ from wommon.store.hours import hour_of
 from wommon.store.models import BrandHour, Mention, MutedSite
 
 # Built once: every detection run of every brand reads these.
-_HOURS = select(BrandHour.hour, BrandHour.negative).where(
-    col(BrandHour.brand) == bindparam("brand"),
-    col(BrandHour.hour).in_(bindparam("hours", expanding=True)),
-)
 _CURRENT = select(BrandHour.negative).where(
     col(BrandHour.brand) == bindparam("brand"), col(BrandHour.hour) == bindparam("hour")
 )
-_HISTORY = select(func.min(BrandHour.hour), func.sum(BrandHour.negative)).where(
-    col(BrandHour.brand) == bindparam("brand"),
-    col(BrandHour.hour) >= bindparam("since"),
-    col(BrandHour.hour) < bindparam("current"),
+# What the usual rate needs, in one statement: the hours it looks at, then one row marked
+# `summary` with the first hour counted and the total before the current one.
+_RATE = union_all(
+    select(BrandHour.hour, BrandHour.negative, literal(False).label("summary")).where(
+        col(BrandHour.brand) == bindparam("brand"),
+        col(BrandHour.hour).in_(bindparam("hours", expanding=True)),
+    ),
+    select(func.min(BrandHour.hour), func.sum(BrandHour.negative), literal(True)).where(
+        col(BrandHour.brand) == bindparam("brand"),
+        col(BrandHour.hour) >= bindparam("since"),
+        col(BrandHour.hour) < bindparam("current"),
+    ),
 )
 
 
@@ -69,24 +74,27 @@ def count(
     run touched, with 0 where none was negative) and say how unusual its latest hour is
     against the brand's usual rate. `key` is the brand and whether it is history."""
     brand = key[0]
-    stored_hours.add(session, brand, counted)
+    totals = stored_hours.add(session, brand, counted)
     current = hour_of(min(max(counted), now))
+    connection = session.connection()
     rate = rates.get(key, current)
     if rate is None or any(n and hour < current for hour, n in counted.items()):
-        rate = _usual_rate(session, brand, current)
+        rate = _usual_rate(connection, brand, current)
         rates.put(key, current, rate)
-    observed = session.execute(_CURRENT, {"brand": brand, "hour": current}).scalar()
+    observed = totals.get(current)
+    if observed is None:
+        observed = connection.execute(_CURRENT, {"brand": brand, "hour": current}).scalar()
     return surprise(int(observed or 0), rate)
 
 
-def _usual_rate(session: Session, brand: str, current: datetime) -> float:
+def _usual_rate(connection: Connection, brand: str, current: datetime) -> float:
     since = current - timedelta(weeks=BASELINE_WEEKS + 1)
-    counts = {
-        h: n for h, n in session.execute(_HOURS, {"brand": brand, "hours": baseline_hours(current)})
-    }
-    first, total = session.execute(
-        _HISTORY, {"brand": brand, "since": since, "current": current}
-    ).one()
+    rows = connection.execute(
+        _RATE,
+        {"brand": brand, "hours": baseline_hours(current), "since": since, "current": current},
+    ).all()
+    counts = {hour: n for hour, n, summary in rows if not summary}
+    first, total = next((hour, n) for hour, n, summary in rows if summary)
     if first is None:
         return COLD_RATE_PER_HOUR
     return usual_rate(counts, current, _as_hour(first), int(total or 0))

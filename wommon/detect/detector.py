@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import String, bindparam, exists, literal, or_, union, union_all, update
+from sqlalchemy import String, bindparam, exists, literal, union, union_all, update
 from sqlalchemy import select as columns
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -26,21 +26,22 @@ from wommon.analyze import embed
 from wommon.analyze.brands import BrandMatcher
 from wommon.analyze.passage import about_brand
 from wommon.config import BrandSettings, DetectSettings
-from wommon.detect import counts
+from wommon.detect import counts, joinable
 from wommon.detect.cluster import StoryIndex, key_terms, running_mean, terms
 from wommon.detect.incidents import on_new_mention
+from wommon.detect.joinable import Joinable
 from wommon.detect.lookups import PENDING_COLUMNS, Lookups, Pending
 from wommon.detect.meanings import Meaning, Meanings
 from wommon.detect.review import may_change_alone, review
 from wommon.detect.spread import SpreadState, observe
 from wommon.detect.voices import novelty
 from wommon.detect.warm import WarmStories, story_of
-from wommon.store import bulk, labels
+from wommon.store import bulk
 from wommon.store.db import reading, transaction
-from wommon.store.enums import GROUPING_STATES, OPEN_STATES, State, Status
+from wommon.store.enums import OPEN_STATES, State, Status
 from wommon.store.hours import hour_of
 from wommon.store.locks import try_xact_lock
-from wommon.store.models import Incident, Mention, Source
+from wommon.store.models import Incident, Mention, MutedSite, Source
 
 log = logs.events("wommon.detect")
 
@@ -150,27 +151,17 @@ def _brands(historical: bool, configured: tuple[str, ...]) -> Any:
 
 @cache
 def _batch(historical: bool) -> Any:
+    """The brand's next pending mentions, with their source's weight and whether their
+    site is muted for the brand (it no longer counts)."""
+    muted = exists().where(
+        col(MutedSite.brand) == col(Mention.brand), col(MutedSite.domain) == col(Mention.domain)
+    )
     return (
-        columns(*PENDING_COLUMNS, col(Source.weight))
+        columns(*PENDING_COLUMNS, col(Source.weight), muted.label("muted"))
         .join(Source, col(Source.id) == col(Mention.source_id))
         .where(*_pending(historical), col(Mention.brand) == bindparam("brand"))
         .order_by(col(Mention.published_at), col(Mention.id))
         .limit(bindparam("limit"))
-    )
-
-
-@cache
-def _joinable(historical: bool) -> Any:
-    """The brand's incidents a new mention may join: open or dismissed ones, and resolved
-    ones recent enough to re-open."""
-    return select(Incident).where(
-        col(Incident.brand) == bindparam("brand"),
-        col(Incident.historical).is_(historical),
-        or_(
-            col(Incident.state).in_(GROUPING_STATES),
-            (col(Incident.state) == State.RESOLVED)
-            & (col(Incident.last_seen) >= bindparam("reopen_after")),
-        ),
     )
 
 
@@ -192,7 +183,12 @@ def _brands_to_review(
     """Brands with mentions to group or open incidents; and whether mentions of no brand
     are pending."""
     with reading(engine) as session:
-        found = session.execute(_brands(historical, configured), {"now": now}).scalars().all()
+        found = (
+            session.connection()
+            .execute(_brands(historical, configured), {"now": now})
+            .scalars()
+            .all()
+        )
     return sorted({b for b in found if b}), None in found
 
 
@@ -208,19 +204,26 @@ def _detect_brand(
     alert: bool,
     stories: WarmStories,
 ) -> DetectReport:
-    rows = session.execute(_batch(historical), {"now": now, "brand": brand, "limit": limit}).all()
-    pending = [Pending(**{**row._mapping, "negative": bool(row.negative)}) for row in rows]
-    grouping = _grouping(session, cfg, now, historical, brand)
-    silenced = labels.muted(session, brand)
-    lookups = Lookups.load(session, [m for m in pending if m.negative], grouping)
+    # Plain rows are read on the connection: the ORM's bookkeeping costs more than they do.
+    connection = session.connection()
+    rows = connection.execute(
+        _batch(historical), {"now": now, "brand": brand, "limit": limit}
+    ).all()
+    pending = [
+        Pending(**{**r._mapping, "negative": bool(r.negative), "muted": bool(r.muted)})
+        for r in rows
+    ]
+    grouping = joinable.read(connection, brand, historical, now - timedelta(days=cfg.reopen_days))
+    incidents = joinable.Incidents(session)
+    lookups = Lookups.load(connection, [m for m in pending if m.negative], grouping)
     key = (brand, historical)
     index = stories.index(key, grouping, cfg.similarity, cfg.semantic_similarity)
-    touched: dict[int, Incident] = {}
+    touched: set[int] = set()
     spreads = _Spreads()
     # Every hour the run touched, and how many of its mentions there count as negative.
     counted: Counter[datetime] = Counter({hour_of(m.published_at): 0 for m in pending})
     opened = 0
-    counting = [m for m in pending if m.negative and m.domain not in silenced]
+    counting = [m for m in pending if m.negative and not m.muted]
     # A mention is grouped by what it says of the brand, as analysis judged it: the rest
     # of a long post would bring its own words and dilute its meaning.
     texts = [" ".join(about_brand(m.title, m.text, names)) for m in counting]
@@ -240,13 +243,16 @@ def _detect_brand(
         counted[hour_of(mention.published_at)] += 1
         words = words_of[i]
         meaning = meanings.of(i)
-        incident, copy = _existing(lookups, mention, grouping, index, words, meaning)
-        if incident is None:
+        found, copy = _existing(lookups, mention, grouping, index, words, meaning)
+        if found is None:
             incident = _open(session, mention, words, now, historical)
+            incidents.opened(incident)
             grouping[incident.id or 0] = incident
             index.add(story_of(incident))
             opened += 1
             meaning()
+        else:
+            incident = incidents.get(found)
         new_site, novelty = _novelty(lookups, incident.id or 0, mention)
         voice = 0.0 if copy else mention.weight * novelty
         centroid = _join(spreads, incident, mention, voice, new_site and not copy, meaning.vector)
@@ -254,23 +260,25 @@ def _detect_brand(
             index.move(incident.brand, incident.id or 0, centroid)
         joined[mention.id] = incident.id or 0
         lookups.joined(incident.id or 0, mention)
-        touched[incident.id or 0] = incident
+        touched.add(incident.id or 0)
     _mark_detected(session, pending, joined, now)
-    stories.changed(key, set(touched))
+    stories.changed(key, touched)
     spreads.save()
     # The surprise is read only for incidents a mention joined; with none, nothing counted.
-    found = counts.count(session, key, counted, now, stories.rates) if touched else None
+    found_surprise = counts.count(session, key, counted, now, stories.rates) if touched else None
     status = Status.SUPPRESSED if historical and not alert else Status.PENDING
     queued = 0
-    for incident in grouping.values():
-        if incident.state not in OPEN_STATES:
+    for story_id, story in grouping.items():
+        fresh = story_id in touched
+        # An incident no mention joined is loaded only when time may change it.
+        if not fresh and not (story.state in OPEN_STATES and may_change_alone(story, now, cfg)):
             continue
-        fresh = incident.id in touched
-        if not fresh and not may_change_alone(incident, now, cfg):
+        reviewed = incidents.get(story_id)
+        if reviewed.state not in OPEN_STATES:
             continue
-        if fresh and found is not None:
-            incident.surprise = found.level
-        queued += review(session, incident, cfg, now, status, fresh)
+        if fresh and found_surprise is not None:
+            reviewed.surprise = found_surprise.level
+        queued += review(session, reviewed, cfg, now, status, fresh)
     return DetectReport(len(pending), opened, queued, full=len(pending) >= limit)
 
 
@@ -286,34 +294,24 @@ def _mark_detected(
     )
 
 
-def _grouping(
-    session: Session, cfg: DetectSettings, now: datetime, historical: bool, brand: str
-) -> dict[int, Incident]:
-    rows = session.scalars(
-        _joinable(historical),
-        {"brand": brand, "reopen_after": now - timedelta(days=cfg.reopen_days)},
-    )
-    return {inc.id or 0: inc for inc in rows}
-
-
 def _existing(
     lookups: Lookups,
     mention: Pending,
-    grouping: dict[int, Incident],
+    grouping: Mapping[int, Joinable],
     index: StoryIndex,
     words: frozenset[str],
     meaning: Meaning,
-) -> tuple[Incident | None, bool]:
+) -> tuple[int | None, bool]:
     """The incident `mention` joins, and whether it is a copy of a mention already there.
 
     A copy of a mention (same fingerprint) and a post linking to one join its incident
     first; otherwise the story index decides by words and meaning."""
 
-    def open_one(found: Iterable[int]) -> Incident | None:
+    def open_one(found: Iterable[int]) -> int | None:
         for incident_id in found:
             incident = grouping.get(incident_id)
             if incident is not None and incident.brand == mention.brand:
-                return incident
+                return incident_id
         return None
 
     incident = open_one(lookups.copies_of(mention))
@@ -323,7 +321,7 @@ def _existing(
     if incident is not None:
         return incident, False
     match = index.match(mention.brand or "", words, meaning)
-    return (grouping[match.incident_id], False) if match else (None, False)
+    return (match.incident_id, False) if match else (None, False)
 
 
 def _novelty(lookups: Lookups, incident_id: int, mention: Pending) -> tuple[bool, float]:

@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func
-from sqlmodel import Session, col, select
+from sqlalchemy.engine import Connection
+from sqlmodel import col, select
 
 from wommon.collect.entry import canonical_url
 from wommon.store.models import Mention
@@ -48,6 +49,8 @@ class Pending:
     published_at: datetime
     negative: bool
     weight: float
+    # Its site is muted for the brand: it is detected but counts nowhere.
+    muted: bool = False
 
 
 # What a Pending is read from (with its source's weight).
@@ -121,24 +124,26 @@ class Lookups:
         self.authors: dict[int, set[tuple[str | None, str | None]]] = defaultdict(set)
 
     @classmethod
-    def load(cls, session: Session, batch: Sequence[Pending], incidents: Iterable[int]) -> Lookups:
+    def load(
+        cls, connection: Connection, batch: Sequence[Pending], incidents: Iterable[int]
+    ) -> Lookups:
         found = cls()
         fingerprints = {m.fingerprint for m in batch if m.fingerprint}
         for chunk in _chunks(fingerprints):
-            for fingerprint, mention_id, incident_id in session.execute(
+            for fingerprint, mention_id, incident_id in connection.execute(
                 _COPIES, {"fingerprints": chunk}
             ):
                 found.copies[fingerprint or ""].append((mention_id or 0, incident_id or 0))
         uids = {uid for m in batch for uid in linked_uids(m)}
         for chunk in _chunks(uids):
-            for uid, incident_id in session.execute(_LINKED, {"uids": chunk}):
+            for uid, incident_id in connection.execute(_LINKED, {"uids": chunk}):
                 if incident_id is not None and len(found.linked[uid]) < LOOKUPS:
                     found.linked[uid].append(incident_id)
         ids = list(incidents)
         domains = {m.domain for m in batch if m.domain}
         if ids and domains:
             for chunk in _chunks(domains):
-                heard = session.execute(_HEARD, {"incidents": ids, "domains": chunk})
+                heard = connection.execute(_HEARD, {"incidents": ids, "domains": chunk})
                 for incident_id, domain, author in heard:
                     found.domains[incident_id or 0].add(domain)
                     found.authors[incident_id or 0].add((domain, author))

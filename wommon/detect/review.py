@@ -5,6 +5,7 @@ transaction."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlmodel import Session
 
@@ -29,7 +30,18 @@ _EVENTS = {
 }
 
 
-def may_change_alone(incident: Incident, now: datetime, cfg: DetectSettings) -> bool:
+class Quiet(Protocol):
+    """What `may_change_alone` reads of an incident."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def last_seen(self) -> datetime: ...
+    @property
+    def snoozed_until(self) -> datetime | None: ...
+
+
+def may_change_alone(incident: Quiet, now: datetime, cfg: DetectSettings) -> bool:
     """Whether an incident no mention joined may still change at `now`, by time alone.
 
     Its forecast only fades as it stays quiet (the spread model's traces decay, so its

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from wommon.analyze import embed
 from wommon.detect.cluster import Story, StoryIndex
 from wommon.detect.counts import UsualRates
-from wommon.store.models import Incident
+from wommon.detect.joinable import Joinable
 
 # What an indexed story was built from: its key terms and its stored centroid.
 _Source = tuple[str, bytes | None]
 
 
-def story_of(incident: Incident) -> Story:
+def story_of(incident: Joinable) -> Story:
     return Story(
         incident.id or 0,
         incident.brand,
@@ -52,7 +52,7 @@ class WarmStories:
     def index(
         self,
         key: tuple[str, bool],
-        grouping: Mapping[int, Incident],
+        grouping: Mapping[int, Joinable],
         similarity: float,
         semantic: float,
     ) -> StoryIndex:

@@ -45,12 +45,16 @@ def add_to(
     keys: tuple[str, ...],
     count: str,
     rows: Sequence[Mapping[str, Any]],
-) -> None:
+) -> dict[tuple[Any, ...], int]:
     """Add each row's `count` to the row with the same `keys`, creating it at that count:
-    an upsert that adds, so several daemons add to one row without losing a change."""
-    if rows:
-        dialect = session.get_bind().dialect.name
-        session.connection().execute(_adding(model, keys, count, dialect), list(rows))
+    an upsert that adds, so several daemons add to one row without losing a change.
+    Returns each row's count after the addition, by its keys (what another daemon added
+    included), so the caller needs no second read."""
+    if not rows:
+        return {}
+    dialect = session.get_bind().dialect.name
+    added = session.connection().execute(_adding(model, keys, count, dialect), list(rows))
+    return {tuple(found[:-1]): int(found[-1]) for found in added}
 
 
 @cache
@@ -62,4 +66,4 @@ def _adding(model: type[SQLModel], keys: tuple[str, ...], count: str, dialect: s
     return statement.on_conflict_do_update(
         index_elements=list(keys),
         set_={count: table.c[count] + statement.excluded[count]},
-    )
+    ).returning(*(table.c[k] for k in keys), table.c[count])

@@ -24,10 +24,12 @@ def hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def add(session: Session, brand: str, counted: Mapping[datetime, int]) -> None:
-    """Add each hour's count to the brand's row, in one statement."""
+def add(session: Session, brand: str, counted: Mapping[datetime, int]) -> dict[datetime, int]:
+    """Add each hour's count to the brand's row, in one statement; returns the new count of
+    each hour something was added to."""
     rows = [{"brand": brand, "hour": h, "negative": n} for h, n in sorted(counted.items()) if n]
-    bulk.add_to(session, BrandHour, ("brand", "hour"), "negative", rows)
+    added = bulk.add_to(session, BrandHour, ("brand", "hour"), "negative", rows)
+    return {hour: n for (_, hour), n in added.items()}
 
 
 def take_site(session: Session, brand: str, domain: str) -> int:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from wommon.store import hours
 from wommon.store.db import reading, transaction
@@ -74,14 +73,6 @@ def record(engine: Engine, mention_id: int, verdict: Verdict, user: str, now: da
             session.add(MutedSite(brand=brand, domain=domain, muted_by=user, created_at=now))
             hours.take_site(session, brand, domain)
     return True
-
-
-def muted(session: Session, brand: str) -> frozenset[str]:
-    """The sites muted for `brand`."""
-    return frozenset(session.scalars(_MUTED, {"brand": brand}))
-
-
-_MUTED = select(MutedSite.domain).where(col(MutedSite.brand) == bindparam("brand"))
 
 
 def exported(engine: Engine) -> list[Labelled]:

@@ -1,0 +1,95 @@
+"""The incidents a detection run's mentions may join, read light and loaded whole only
+when needed.
+
+A run reads every incident of its brand a mention may join (open or dismissed ones, and
+resolved ones recent enough to re-open), but most runs join one and leave the rest as they
+are: loading each as an ORM object on every run cost more than the rest of the run. So the
+run reads the few columns grouping and the review's first question need (detect/warm.py,
+review.may_change_alone), and loads an incident whole when a mention joins it or time may
+change it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from typing import Any, Protocol, cast
+
+from sqlalchemy import bindparam, or_
+from sqlalchemy import select as columns
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, col
+
+from wommon.store.enums import GROUPING_STATES, State
+from wommon.store.models import Incident
+
+
+class Joinable(Protocol):
+    """What a run reads of each incident it may join (an Incident has it all too)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def brand(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def key_terms(self) -> str: ...
+    @property
+    def centroid(self) -> bytes | None: ...
+    @property
+    def last_seen(self) -> datetime: ...
+    @property
+    def snoozed_until(self) -> datetime | None: ...
+
+
+@cache
+def _joinable(historical: bool) -> Any:
+    """Built once (building a statement costs more than running it on an index)."""
+    return columns(
+        col(Incident.id),
+        col(Incident.brand),
+        col(Incident.state),
+        col(Incident.key_terms),
+        col(Incident.centroid),
+        col(Incident.last_seen),
+        col(Incident.snoozed_until),
+    ).where(
+        col(Incident.brand) == bindparam("brand"),
+        col(Incident.historical).is_(historical),
+        or_(
+            col(Incident.state).in_(GROUPING_STATES),
+            (col(Incident.state) == State.RESOLVED)
+            & (col(Incident.last_seen) >= bindparam("reopen_after")),
+        ),
+    )
+
+
+def read(
+    connection: Connection, brand: str, historical: bool, reopen_after: datetime
+) -> dict[int, Joinable]:
+    """The brand's joinable incidents by id; resolved ones last seen before `reopen_after`
+    stay closed."""
+    rows = connection.execute(_joinable(historical), {"brand": brand, "reopen_after": reopen_after})
+    return {row.id: cast(Joinable, row) for row in rows}
+
+
+class Incidents:
+    """The run's incidents as rows to update, each loaded when the run first needs it,
+    then kept for the rest of the run."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._loaded: dict[int, Incident] = {}
+
+    def get(self, incident_id: int) -> Incident:
+        found = self._loaded.get(incident_id)
+        if found is None:
+            found = self._session.get(Incident, incident_id)
+            assert found is not None, "read by this run, under the brand's lock"
+            self._loaded[incident_id] = found
+        return found
+
+    def opened(self, incident: Incident) -> None:
+        """An incident the run opened: already whole."""
+        self._loaded[incident.id or 0] = incident
