@@ -7,7 +7,9 @@ whose licence allows shipping what is learnt from it:
 - VADER's human-rated tweets (Hutto & Gilbert, ICWSM 2014; MIT): mean rating <= -0.75
   negative, >= 0.75 positive, else neutral;
 - OpeNER Spanish hotel-review sentences as distributed with BLSE (Barnes et al., ACL
-  2018; CC-BY 4.0): strneg/neg negative, pos/strpos positive, mixed neutral.
+  2018; CC-BY 4.0): strneg/neg negative, pos/strpos positive, mixed neutral;
+- training/data/sentiment_es.txt: everyday Spanish posts written for wommon (bad days,
+  news and plans, good news), so that Spanish is not learnt from hotel reviews alone.
 
 The class offsets are tuned, not learnt, on a labelled set of Spanish tweets (`--tune`):
 two numbers, the only thing taken from data that may not be redistributed.
@@ -31,6 +33,7 @@ from wommon.analyze.embed import embed  # noqa: E402
 from wommon.analyze.model import CLASSES  # noqa: E402
 
 OUT = ROOT / "wommon" / "analyze" / "sentiment_model.npz"
+WRITTEN = ROOT / "training" / "data" / "sentiment_es.txt"
 REVIEW_CLASS = {"strneg": 0, "neg": 0, "mixed": 1, "pos": 2, "strpos": 2}
 TWEET_CLASS = {"negative": 0, "neutral": 1, "positive": 2}
 
@@ -38,6 +41,16 @@ TWEET_CLASS = {"negative": 0, "neutral": 1, "positive": 2}
 def rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
+
+
+def written(path: Path) -> list[tuple[str, int]]:
+    """(text, class) pairs from a LABEL<TAB>TEXT file, comments skipped."""
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            label, text = line.split("\t", 1)
+            pairs.append((text, CLASSES.index(label)))
+    return pairs
 
 
 def train(x: np.ndarray, y: np.ndarray, l2: float = 1e-4, steps: int = 400) -> np.ndarray:
@@ -74,12 +87,14 @@ def main() -> None:
     data = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data"
     vader = rows(data / "vader_gt" / "tweets.csv")
     reviews = rows(data / "es_reviews" / "dev.csv")
-    texts = [r["text"] for r in vader] + [r["text"] for r in reviews]
+    posts = written(WRITTEN)
+    texts = [r["text"] for r in vader] + [r["text"] for r in reviews] + [t for t, _ in posts]
     rating = np.array([float(r["mean_rating"]) for r in vader])
     labels = np.concatenate(
         [
             np.where(rating <= -0.75, 0, np.where(rating >= 0.75, 2, 1)),
             [REVIEW_CLASS[r["label"]] for r in reviews],
+            [c for _, c in posts],
         ]
     )
     weights = train(embed(texts), labels)
