@@ -37,7 +37,7 @@ from wommon.detect.spread import SpreadState, observe
 from wommon.detect.voices import novelty
 from wommon.detect.warm import WarmStories, story_of
 from wommon.store import bulk
-from wommon.store.db import reading, transaction
+from wommon.store.db import transaction
 from wommon.store.enums import OPEN_STATES, State, Status
 from wommon.store.hours import hour_of
 from wommon.store.locks import try_xact_lock
@@ -89,10 +89,20 @@ def detect_pending(
     brand_words = {b.name: [w for t in b.terms for w in t.split()] for b in brands}
     names = BrandMatcher(brands)
     warm = stories or WarmStories()
-    to_review, unbranded = _brands_to_review(engine, now, historical, tuple(b.name for b in brands))
-    report = DetectReport(_mark_unbranded(engine, now, historical) if unbranded else 0, 0, 0)
-    for brand in to_review:
+    configured = tuple(b.name for b in brands)
+    report = DetectReport(0, 0, 0)
+    # Which brands are due is read in the first brand's transaction: a run that finds one
+    # brand due (the usual case) costs one transaction, not two.
+    to_review: list[str] | None = None
+    while to_review is None or to_review:
         with transaction(engine) as session:
+            if to_review is None:
+                to_review, unbranded = _brands_to_review(session, now, historical, configured)
+                if unbranded:
+                    report += DetectReport(_mark_unbranded(session, now, historical), 0, 0)
+                if not to_review:
+                    break
+            brand = to_review.pop(0)
             if not try_xact_lock(session, "detect", brand):
                 continue
             report += _detect_brand(
@@ -165,30 +175,25 @@ def _batch(historical: bool) -> Any:
     )
 
 
-def _mark_unbranded(engine: Engine, now: datetime, historical: bool) -> int:
+def _mark_unbranded(session: Session, now: datetime, historical: bool) -> int:
     """Mentions of no watched brand have nothing to group: marked detected in one go."""
-    with transaction(engine) as session:
-        result = session.execute(
-            update(Mention)
-            .where(*_pending(historical), col(Mention.brand).is_(None))
-            .values(detected_at=now),
-            {"now": now},
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    result = session.connection().execute(
+        update(Mention)
+        .where(*_pending(historical), col(Mention.brand).is_(None))
+        .values(detected_at=now),
+        {"now": now},
+    )
+    return int(result.rowcount or 0)
 
 
 def _brands_to_review(
-    engine: Engine, now: datetime, historical: bool, configured: tuple[str, ...]
+    session: Session, now: datetime, historical: bool, configured: tuple[str, ...]
 ) -> tuple[list[str], bool]:
     """Brands with mentions to group or open incidents; and whether mentions of no brand
     are pending."""
-    with reading(engine) as session:
-        found = (
-            session.connection()
-            .execute(_brands(historical, configured), {"now": now})
-            .scalars()
-            .all()
-        )
+    found = (
+        session.connection().execute(_brands(historical, configured), {"now": now}).scalars().all()
+    )
     return sorted({b for b in found if b}), None in found
 
 
