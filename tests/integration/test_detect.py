@@ -504,3 +504,29 @@ def test_the_warm_index_matches_one_rebuilt_from_the_incidents_run_after_run() -
         gone = incident(200 + run)
         index.add(story_of(gone))
         warm.changed(("Acme", False), {ids[-3], ids[run], gone.id or 0})
+
+
+@pytest.mark.parametrize("historical", [False, True])
+def test_mentions_of_no_watched_brand_are_marked_detected_in_the_brands_run(
+    engine: Engine, historical: bool
+) -> None:
+    """Which brands are due, and the mentions of none, are settled in the first brand's
+    transaction: both kinds leave the queue in one call."""
+    from sqlalchemy import func, update
+
+    add_mentions(
+        engine,
+        [("a.example", "Acme lost my parcel again", -0.6, 0), ("b.example", "Sunny", 0.4, 1)],
+    )
+    with transaction(engine) as session:
+        session.execute(update(Mention).values(historical=historical))
+        session.execute(
+            update(Mention).where(col(Mention.domain) == "b.example").values(brand=None)
+        )
+    now = START + timedelta(hours=1)
+    report = detect_pending(engine, CFG, (ACME,), now, historical=historical)
+    assert (report.mentions, report.incidents_opened) == (2, 1)
+    with Session(engine) as session:
+        waiting = select(func.count()).where(col(Mention.detected_at).is_(None))
+        assert session.exec(waiting).one() == 0
+    assert detect_pending(engine, CFG, (ACME,), now, historical=historical).mentions == 0
