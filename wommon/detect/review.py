@@ -5,7 +5,6 @@ transaction."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlmodel import Session
 
@@ -13,6 +12,7 @@ from wommon import logs
 from wommon.config import DetectSettings
 from wommon.detect.headline import refresh_aspect, refresh_label
 from wommon.detect.incidents import Decision, IncidentFigures, decide
+from wommon.detect.joinable import Joinable
 from wommon.detect.payload import incident_payload
 from wommon.detect.spread import SpreadState, outlook
 from wommon.store.enums import Kind, State
@@ -30,18 +30,7 @@ _EVENTS = {
 }
 
 
-class Quiet(Protocol):
-    """What `may_change_alone` reads of an incident."""
-
-    @property
-    def state(self) -> str: ...
-    @property
-    def last_seen(self) -> datetime: ...
-    @property
-    def snoozed_until(self) -> datetime | None: ...
-
-
-def may_change_alone(incident: Quiet, now: datetime, cfg: DetectSettings) -> bool:
+def may_change_alone(incident: Joinable, now: datetime, cfg: DetectSettings) -> bool:
     """Whether an incident no mention joined may still change at `now`, by time alone.
 
     Its forecast only fades as it stays quiet (the spread model's traces decay, so its
