@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -106,6 +107,37 @@ def test_watchdog_stops_when_a_job_hangs(
         release.set()
         daemon.request_stop()
         runner.join(10)
+    assert any(m.startswith("STOPPING=1") for m in notify.drain())
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_sigterm_delivered_to_another_thread_stops_the_daemon_at_once(
+    db_url: str, tmp_path: Path, notify: NotifySocket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R32: the kernel hands a process's signal to any of its threads; one that lands on a
+    worker thread must still wake the main loop, not wait for its next tick (Python runs
+    handlers in the main thread only). The tick here is a minute, so a late stop shows."""
+    from wommon import defaults
+
+    monkeypatch.setattr(defaults, "MAIN_LOOP_SECONDS", 60.0)
+    daemon, pipeline = _daemon(db_url, tmp_path, notify, collect_every_seconds=3600)
+    pipeline.collect = lambda: None  # type: ignore[assignment,method-assign,return-value]
+    sent: list[float] = []
+
+    def terminate_from_a_worker_thread() -> None:
+        if notify.wait_for("READY=1", timeout=30):
+            sent.append(time.monotonic())
+            signal.pthread_kill(threading.get_ident(), signal.SIGTERM)
+
+    previous = signal.getsignal(signal.SIGTERM)
+    sender = threading.Thread(target=terminate_from_a_worker_thread)
+    sender.start()
+    assert daemon.serve(install_signals=True)
+    returned = time.monotonic()
+    sender.join(5)
+    assert sent, "the daemon never sent READY=1"
+    assert returned - sent[0] < 30, "the stop waited for the main loop's tick"
+    assert signal.getsignal(signal.SIGTERM) is previous, "serve() left its handler installed"
     assert any(m.startswith("STOPPING=1") for m in notify.drain())
 
 

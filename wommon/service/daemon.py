@@ -33,6 +33,7 @@ from wommon.service.health import HealthServer
 from wommon.service.jobs import JobBook, describe_error, job_problems, to_json
 from wommon.service.status import snapshot
 from wommon.service.systemd import SystemdNotifier, watchdog_interval
+from wommon.service.wakeup import Wakeup
 from wommon.store.db import redact
 from wommon.wording import plural
 
@@ -58,7 +59,7 @@ class Daemon:
         self._reload_config = reload_config
         self._stop = threading.Event()
         self._reload = threading.Event()
-        self._wake = threading.Event()
+        self._wakeup: Wakeup | None = None
         self._signals = 0
         self._running: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -130,11 +131,16 @@ class Daemon:
     def request_stop(self) -> None:
         self.pipeline.stopping.set()
         self._stop.set()
-        self._wake.set()
+        self._ring()
 
     def request_reload(self) -> None:
         self._reload.set()
-        self._wake.set()
+        self._ring()
+
+    def _ring(self) -> None:
+        wakeup = self._wakeup
+        if wakeup is not None:
+            wakeup.ring()
 
     def serve(self, *, install_signals: bool = True) -> bool:
         """Run until asked to stop; True if every job finished within the stop timeout.
@@ -142,9 +148,22 @@ class Daemon:
         p = self.pipeline
         self.systemd.status("migrating the database")
         p.prepare()
+        self._wakeup = wakeup = Wakeup()
+        previous: dict[signal.Signals, Any] = {}
         if install_signals:
+            wakeup.install()
             for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-                signal.signal(signum, self._on_signal)
+                previous[signum] = signal.signal(signum, self._on_signal)
+        try:
+            return self._serve(wakeup)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            self._wakeup = None
+            wakeup.close()
+
+    def _serve(self, wakeup: Wakeup) -> bool:
+        p = self.pipeline
         self._schedule(p.settings)
         listen = p.settings.daemon.health_listen
         if listen and p.metrics:
@@ -167,7 +186,7 @@ class Daemon:
         log.info("started", sources=len(p.settings.sources), brands=len(p.settings.brands))
         self.systemd.ready(self._status_line())
         try:
-            self._main_loop()
+            self._main_loop(wakeup)
         finally:
             self.systemd.stopping()
             clean = self._shutdown(p.settings.daemon.stop_timeout_seconds)
@@ -223,13 +242,12 @@ class Daemon:
         elif self.scheduler.get_job("digest"):
             self.scheduler.remove_job("digest")
 
-    def _main_loop(self) -> None:
+    def _main_loop(self, wakeup: Wakeup) -> None:
         interval = watchdog_interval()
         tick = min(interval, defaults.MAIN_LOOP_SECONDS) if interval else defaults.MAIN_LOOP_SECONDS
         last_status = ""
         while not self._stop.is_set():
-            self._wake.wait(tick)
-            self._wake.clear()
+            wakeup.wait(tick)
             if self._stop.is_set():
                 break
             if self._reload.is_set():
