@@ -9,10 +9,12 @@ whose licence allows shipping what is learnt from it:
 - OpeNER Spanish hotel-review sentences as distributed with BLSE (Barnes et al., ACL
   2018; CC-BY 4.0): strneg/neg negative, pos/strpos positive, mixed neutral;
 - training/data/sentiment_es.txt: everyday Spanish posts written for wommon (bad days,
-  news and plans, good news), so that Spanish is not learnt from hotel reviews alone.
+  news and plans, good news, replies with irony or thanks), so that Spanish is not learnt
+  from hotel reviews alone.
 
-The class offsets are tuned, not learnt, on a labelled set of Spanish tweets (`--tune`):
-two numbers, the only thing taken from data that may not be redistributed.
+The class offsets are tuned, not learnt, on a labelled set of Spanish tweets
+(es_tweets/dev.csv in DATA_DIR, when there): two numbers, the only thing taken from data
+that may not be redistributed. `--check` first prints what the model scores out of sample.
 
     python training/train_sentiment.py [DATA_DIR] [--check]   # default ../shared/data
 """
