@@ -98,7 +98,12 @@ class Mention(SQLModel, table=True):
 
 
 class Incident(SQLModel, table=True):
-    __table_args__ = (Index("ix_incident_brand_state", "brand", "state"),)
+    __table_args__ = (
+        # A run's joinable incidents: its brand's open ones, and its resolved ones seen lately.
+        Index("ix_incident_brand_state_seen", "brand", "state", "last_seen"),
+        # Which brands have open incidents, without a brand to start from.
+        Index("ix_incident_state_brand", "state", "brand"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     brand: str = Field(max_length=200)
