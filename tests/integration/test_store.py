@@ -38,7 +38,7 @@ from wommon.store.models import Source
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
-    assert current_revision(engine) == head_revision() == "0009"
+    assert current_revision(engine) == head_revision() == "0010"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []

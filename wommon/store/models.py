@@ -47,7 +47,13 @@ class Source(SQLModel, table=True):
 class Mention(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("source_id", "uid", name="uq_mention_source_uid"),
-        Index("ix_mention_pending_analysis", "analyzed_at"),
+        # Analysis's queue in the order it is taken, holding only what is pending.
+        Index(
+            "ix_mention_analyze_queue",
+            "id",
+            sqlite_where=sql("analyzed_at IS NULL"),
+            postgresql_where=sql("analyzed_at IS NULL"),
+        ),
         # Detection's queue in the order it is taken, holding only what is pending: an
         # index over every mention of a brand would make each run walk all of them.
         Index(
@@ -69,7 +75,7 @@ class Mention(SQLModel, table=True):
         Index("ix_mention_incident_voice", "incident_id", "domain", "author"),
         # The same content already stored from a source (the insert path).
         Index("ix_mention_source_fingerprint", "source_id", "fingerprint"),
-        # A brand's mentions in one hour: the baseline's counts.
+        # A brand's mentions in one hour: the baseline's counts (and any look-up by brand).
         Index("ix_mention_brand_published", "brand", "published_at"),
     )
 
@@ -87,14 +93,15 @@ class Mention(SQLModel, table=True):
     fetched_at: datetime = Field(sa_column=_dt(nullable=False))
     historical: bool = False
     language: str | None = Field(default=None, max_length=16)
-    brand: str | None = Field(default=None, max_length=200, index=True)
+    brand: str | None = Field(default=None, max_length=200)
     sentiment: float | None = None
     complaint: float | None = None
     aspect: str | None = Field(default=None, max_length=32)
     negative: bool | None = None
     analyzed_at: datetime | None = Field(default=None, sa_column=_dt())
     detected_at: datetime | None = Field(default=None, sa_column=_dt())
-    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
+    # Looked up by the incident_id-led ix_mention_incident_voice.
+    incident_id: int | None = Field(default=None, foreign_key="incident.id")
 
 
 class Incident(SQLModel, table=True):
