@@ -10,7 +10,8 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, cast, func
+from sqlalchemy import select as columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -59,20 +60,52 @@ def insert_entries(
     rows = [r for r in rows if _same_content(r) not in known]
     if not rows:
         return 0
-    # One statement run over many parameter sets: SQLAlchemy batches it into multi-row
-    # INSERTs itself, without compiling a new statement per batch size.
-    stmt = _inserting(session.get_bind().dialect.name)
-    added = len(session.connection().execute(stmt, rows).all())
+    dialect = session.get_bind().dialect.name
+    params: list[dict[str, object]] | dict[str, list[object]] = rows
+    if dialect == "postgresql":
+        params = {name: [r[name] for r in rows] for name in _COLUMNS}
+    added = len(session.connection().execute(_inserting(dialect), params).all())
     tally.add(session, {tally.PENDING: added})
     return added
 
 
+# What an entry fills in; the rest waits for analysis and detection.
+_COLUMNS = (
+    "source_id",
+    "uid",
+    "url",
+    "domain",
+    "author",
+    "title",
+    "text",
+    "links",
+    "fingerprint",
+    "published_at",
+    "fetched_at",
+    "historical",
+)
+
+
 @cache
 def _inserting(dialect: str) -> Any:
-    """Built once per dialect (every fetch with news sends it)."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    """Built once per dialect (every fetch with news sends it).
+
+    SQLite: one statement run over the rows, which SQLAlchemy sends as multi-row INSERTs.
+    PostgreSQL: one statement over one array per column, unnested into rows. A multi-row
+    VALUES has a placeholder per value, and psycopg parses a statement that long again on
+    every call (it caches only short ones): that parsing was half of storing a feed."""
+    if dialect != "postgresql":
+        return (
+            sqlite.insert(Mention)
+            .on_conflict_do_nothing(index_elements=["source_id", "uid"])
+            .returning(col(Mention.id))
+        )
+    table = Mention.__table__  # type: ignore[attr-defined]
+    arrays = [cast(bindparam(name), postgresql.ARRAY(table.c[name].type)) for name in _COLUMNS]
+    entries = func.unnest(*arrays).table_valued(*_COLUMNS).render_derived()
     return (
-        insert(Mention)
+        postgresql.insert(Mention)
+        .from_select(list(_COLUMNS), columns(*entries.c))
         .on_conflict_do_nothing(index_elements=["source_id", "uid"])
         .returning(col(Mention.id))
     )
