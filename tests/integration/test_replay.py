@@ -6,11 +6,12 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from wommon.cli import main
 from wommon.runs.cascades import Cascade, read_cascades
-from wommon.runs.scoring import score
+from wommon.runs.scoring import Forecast, honesty, score
 
 T0 = 1_500_000_000
 
@@ -78,6 +79,23 @@ def test_scores_count_each_story_by_its_first_alert() -> None:
     assert s.recall == 0.5  # "l" was flagged after it had 61% of its size
     assert s.precision == 2 / 3  # "m" (between 25 and 100) counts neither way
     assert s.share_at_alert == (0.1 + 0.61) / 2
+
+
+def test_forecasts_are_judged_on_every_story_not_on_how_it_ended() -> None:
+    """Two stories look alike a day in (two mentions, a low chance): one stays small, one
+    bursts later. Judging only stories that grew makes the low chance look wrong; the
+    chance is judged on both, the "at least" only where an alert could show one."""
+    judged = [
+        (300, Forecast(250.0, 0.9, mentions=50)),
+        (2, Forecast(2.0, 0.05, mentions=2)),
+        (300, Forecast(2.0, 0.05, mentions=2)),
+    ]
+    h = honesty(judged, viral=200, shown_from=3)
+    assert (h.coverage, h.range_stories, h.chance_stories) == (1.0, 1, 3)
+    brier = (0.1**2 + 0.05**2 + 0.95**2) / 3
+    assert h.brier == pytest.approx(brier)
+    # The base rate (2 in 3) scores ((1/3)^2 * 2 + (2/3)^2) / 3 = 2/9.
+    assert h.brier_skill == pytest.approx(1 - brier / (2 / 9))
 
 
 def test_a_bad_cascades_file_names_its_line(tmp_path: Path) -> None:

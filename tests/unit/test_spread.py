@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.support import START
 from wommon.detect.baseline import COLD_RATE_PER_HOUR, expected_rate, surprise
-from wommon.detect.spread import SpreadState, decay, observe, outlook
+from wommon.detect.spread import SpreadState, decay, freshness, observe, outlook, pending
 from wommon.runs.anchors import huginn_peaks, spike_alerts
 
 
@@ -37,6 +37,28 @@ def test_a_story_that_went_quiet_fades() -> None:
     later = outlook(state, START + timedelta(days=60), 30)
     assert later.p_viral < soon.p_viral and later.pending < soon.pending
     assert later.size == pytest.approx(4, abs=0.5)
+
+
+def test_what_an_alert_says_expects_more_from_a_fresh_burst_than_from_old_news() -> None:
+    """Ten mentions in the last hour, and ten a week ago topped up to the same pending
+    intensity: detection's fixed multiplier sees the same future in both, what an alert
+    says does not (stories in their first hours went on to far more)."""
+    now = START + timedelta(days=8)
+    fresh = _state([11520 - 5 * i for i in range(10)])
+    old = SpreadState()
+    for m in range(10):
+        old = observe(old, START + timedelta(minutes=m))
+    old_now = decay(old, now)
+    fresh_now = decay(fresh, now)
+    weight = pending(fresh_now) / pending(old_now)
+    topped = SpreadState()
+    for m in range(10):
+        topped = observe(topped, START + timedelta(minutes=m), weight)
+    a, b = outlook(fresh, now, 200), outlook(topped, now, 200)
+    assert a.pending == pytest.approx(b.pending) and a.p_viral == pytest.approx(b.p_viral)
+    assert freshness(decay(fresh, now)) > 0.6 > 0.01 > freshness(decay(topped, now))
+    assert a.said_chance > a.p_viral > b.said_chance
+    assert a.said_size > a.size > b.said_size
 
 
 def test_viral_already_is_certain() -> None:
@@ -110,3 +132,5 @@ def test_a_quiet_story_never_looks_more_viral_with_time(
     for before, after in itertools.pairwise(seen):
         assert after.p_viral <= before.p_viral + 1e-12
         assert after.size <= before.size + 1e-9
+        assert after.said_chance <= before.said_chance + 1e-12
+        assert after.said_size <= before.said_size + 1e-9

@@ -79,8 +79,9 @@ def review(
     incident.updated_at = now
     incident.state = decision.state
     incident.severity = decision.severity
-    incident.p_viral = round(seen.p_viral, 4)
-    incident.forecast_size = round(seen.size, 1)
+    # The row keeps what an alert says; detection decides on its own score (spread.py).
+    incident.p_viral = round(seen.said_chance, 4)
+    incident.forecast_size = round(seen.said_size, 1)
     if fresh:
         incident.forecast_threshold_at = seen.threshold_at
     queued = 0

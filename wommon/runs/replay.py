@@ -11,10 +11,12 @@ stories that went viral it flagged early, how many of its flags were right, how 
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
@@ -31,7 +33,7 @@ from wommon.detect.warm import WarmStories
 from wommon.errors import ConfigError
 from wommon.runs.anchors import huginn_peaks, spike_alerts
 from wommon.runs.cascades import BRAND, Cascade, Share, mention_text, shares, ticks
-from wommon.runs.scoring import FORECAST_MIN_SHARES, Forecast, ReplayResult, score
+from wommon.runs.scoring import Forecast, ReplayResult, score
 from wommon.store.db import make_engine, reading, redact, transaction, upgrade
 from wommon.store.models import Incident, Mention, Outbox, Source
 
@@ -64,13 +66,21 @@ def replay(
                     f"{redact(database_url)}: replay needs an empty database (this one "
                     "holds mentions, which would be scored with the replay's)"
                 )
-        first_alerts, forecasts, hourly, mentions = _run(engine, cascades, cfg, progress)
+        told, forecasts, hourly, mentions = _run(engine, cascades, cfg, progress)
     finally:
         engine.dispose()
     huginn = _first_by_story(huginn_peaks(hourly.totals), hourly)
     spike = _first_by_story(spike_alerts(hourly.totals), hourly)
     return ReplayResult(
-        detector=score(cascades, first_alerts, viral, forecasts),
+        detector=score(
+            cascades,
+            told.first,
+            viral,
+            forecasts,
+            alerted=told.first_said,
+            messages=told.said,
+            shown_from=cfg.min_mentions,
+        ),
         huginn=score(cascades, huginn, viral),
         spike=score(cascades, spike, viral),
         mentions=mentions,
@@ -110,13 +120,13 @@ def _run(
     cascades: list[Cascade],
     cfg: DetectSettings,
     progress: Callable[[str, int], None] | None = None,
-) -> tuple[dict[str, datetime], dict[str, Forecast], _Hourly, int]:
+) -> tuple[_Told, dict[str, Forecast], _Hourly, int]:
     by_story = {c.story: c for c in cascades}
     hourly = _Hourly()
+    # Every story is forecast a day in, whatever it became: which stories are judged must
+    # not depend on how they ended (runs/scoring.py).
     probes = sorted(
-        (datetime.fromtimestamp(c.shares[0], UTC) + FORECAST_AFTER, c.story)
-        for c in cascades
-        if len(c.shares) >= FORECAST_MIN_SHARES
+        (datetime.fromtimestamp(c.shares[0], UTC) + FORECAST_AFTER, c.story) for c in cascades
     )
     forecasts: dict[str, Forecast] = {}
     with transaction(engine) as session:
@@ -231,25 +241,57 @@ def _forecast(engine: Engine, story: str, at: datetime, cfg: DetectSettings) -> 
         incident_id = Counter(rows).most_common(1)[0][0]
         incident = session.get(Incident, incident_id)
         assert incident is not None
-    seen = outlook(SpreadState.from_json(incident.spread), at, cfg.viral_mentions, when=False)
-    return Forecast(seen.size, seen.p_viral, incident.spread, at.isoformat())
+    state = SpreadState.from_json(incident.spread)
+    seen = outlook(state, at, cfg.viral_mentions, when=False)
+    return Forecast(
+        seen.said_size, seen.said_chance, incident.spread, at.isoformat(), state.mentions
+    )
 
 
-def _detector_alerts(engine: Engine, by_story: dict[str, Cascade]) -> dict[str, datetime]:
-    """The first time each story was alerted: an incident's alert belongs to the story most
-    of its mentions come from."""
+@dataclass
+class _Told:
+    """What the detector's alerts said: when each story was first alerted, the forecast
+    that first alert showed, and the forecast of every message (resolutions say none),
+    each with its story."""
+
+    first: dict[str, datetime] = field(default_factory=dict)
+    first_said: dict[str, Forecast] = field(default_factory=dict)
+    said: list[tuple[str, Forecast]] = field(default_factory=list)
+
+
+def _detector_alerts(engine: Engine, by_story: dict[str, Cascade]) -> _Told:
+    """An incident's alerts belong to the story most of its mentions come from."""
+    told = _Told()
     with reading(engine) as session:
-        opened = session.exec(
-            select(Outbox.incident_id, Outbox.created_at)
-            .where(Outbox.kind == "open")
-            .order_by(col(Outbox.created_at))
+        messages = session.exec(
+            select(Outbox.incident_id, Outbox.kind, Outbox.created_at, Outbox.payload).order_by(
+                col(Outbox.created_at), col(Outbox.id)
+            )
         ).all()
-        first: dict[str, datetime] = {}
-        for incident_id, created in opened:
-            uids = session.exec(select(Mention.uid).where(Mention.incident_id == incident_id))
-            stories = Counter(_story_of(uid) for uid in uids)
-            if stories:
-                story = stories.most_common(1)[0][0]
-                if story in by_story:
-                    first.setdefault(story, created)
-    return first
+        story_of: dict[int | None, str | None] = {}
+        for incident_id, kind, created, payload in messages:
+            if incident_id not in story_of:
+                uids = session.exec(select(Mention.uid).where(Mention.incident_id == incident_id))
+                stories = Counter(_story_of(uid) for uid in uids)
+                top = stories.most_common(1)[0][0] if stories else None
+                story_of[incident_id] = top if top in by_story else None
+            story = story_of[incident_id]
+            if story is None or kind == "resolve":
+                continue
+            said = _shown(json.loads(payload))
+            told.said.append((story, said))
+            if kind == "open" and story not in told.first:
+                told.first[story] = created
+                told.first_said[story] = said
+    return told
+
+
+def _shown(payload: dict[str, Any]) -> Forecast:
+    """The forecast an alert's payload showed."""
+    return Forecast(
+        payload.get("forecast_size") or 0.0,
+        payload.get("p_viral") or 0.0,
+        payload.get("spread"),
+        payload.get("decided_at"),
+        payload.get("mentions") or 0,
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,8 @@ from wommon.wording import plural
 
 # A story is flagged early when the alert came before it reached this share of its size.
 EARLY_SHARE = 0.2
+# The size forecast's error is measured on stories that reached this size (an error
+# relative to a story of three shares says little).
 FORECAST_MIN_SHARES = 20
 
 
@@ -24,12 +27,60 @@ STATED_COVERAGE = 0.7
 
 @dataclass(frozen=True)
 class Forecast:
-    """The detector's word on a story a day after its first share."""
+    """The detector's word on a story at one moment (a day after its first share, or in
+    its first alert): the "at least" size, the chance of going viral, and how many of the
+    story's mentions its incident held then."""
 
     size: float
     p_viral: float
     spread: str | None = None
     at: str | None = None
+    mentions: int = 0
+
+
+@dataclass(frozen=True)
+class Honesty:
+    """How true a set of forecasts turned out: the share whose story reached the stated
+    "at least", and the Brier score of the chance of going viral against the base rate
+    of the same stories (skill > 0: better than saying the base rate to every story)."""
+
+    coverage: float | None
+    range_stories: int
+    brier: float | None
+    brier_skill: float | None
+    chance_stories: int
+
+    def as_dict(self) -> dict[str, Any]:
+        def r(x: float | None) -> float | None:
+            return None if x is None else round(x, 4)
+
+        return {
+            "coverage": r(self.coverage),
+            "range_stories": self.range_stories,
+            "brier": r(self.brier),
+            "brier_skill": r(self.brier_skill),
+            "chance_stories": self.chance_stories,
+        }
+
+
+def honesty(judged: Sequence[tuple[int, Forecast]], viral: int, shown_from: int) -> Honesty:
+    """How true the forecasts in `judged` (each with its story's final size) turned out:
+    coverage of the "at least" over those whose incident held `shown_from` mentions or
+    more (a range an alert could show), and the chance's Brier over all of them. Neither
+    picks its stories by how they ended: judging only stories that went on to reach 20
+    shares keeps the quiet ones that were about to burst and drops the quiet ones that
+    stayed quiet, which makes a low chance look wrong when it was right."""
+    shown = [(final, f) for final, f in judged if f.mentions >= shown_from]
+    coverage = statistics.fmean(final >= f.size for final, f in shown) if shown else None
+    brier = skill = None
+    if judged:
+        went = [float(final >= viral) for final, _ in judged]
+        base = statistics.fmean(went)
+        said = [f.p_viral for _, f in judged]
+        brier = statistics.fmean((p - y) ** 2 for p, y in zip(said, went, strict=True))
+        reference = statistics.fmean((base - y) ** 2 for y in went)
+        skill = 1 - brier / reference if reference else None
+    return Honesty(coverage, len(shown), brier, skill, len(judged))
 
 
 @dataclass
@@ -40,12 +91,11 @@ class RuleScores:
     hours_to_alert: float | None
     forecast_rel_error: float | None = None
     alerts: int = 0
-    # Share of stories whose final size reached the forecast's "at least" (stated 0.7).
-    forecast_coverage: float | None = None
-    # The chance of going viral against the base rate: 1 - Brier / Brier of the base rate.
-    brier: float | None = None
-    brier_skill: float | None = None
-    forecast_stories: int = 0
+    # The forecast a day after each story's first share, the one its first alert showed,
+    # and the one every alert message showed (resolutions say none).
+    a_day_in: Honesty | None = None
+    at_alert: Honesty | None = None
+    in_messages: Honesty | None = None
 
     def as_dict(self) -> dict[str, Any]:
         def r(x: float | None) -> float | None:
@@ -58,10 +108,9 @@ class RuleScores:
             "hours_to_alert": r(self.hours_to_alert),
             "forecast_rel_error": r(self.forecast_rel_error),
             "alerts": self.alerts,
-            "forecast_coverage": r(self.forecast_coverage),
-            "brier": r(self.brier),
-            "brier_skill": r(self.brier_skill),
-            "forecast_stories": self.forecast_stories,
+            "forecast_a_day_in": self.a_day_in.as_dict() if self.a_day_in else None,
+            "forecast_at_alert": self.at_alert.as_dict() if self.at_alert else None,
+            "forecast_in_messages": self.in_messages.as_dict() if self.in_messages else None,
         }
 
 
@@ -89,8 +138,14 @@ def score(
     first_alerts: dict[str, datetime],
     viral: int,
     forecasts: dict[str, Forecast] | None = None,
+    *,
+    alerted: dict[str, Forecast] | None = None,
+    messages: Sequence[tuple[str, Forecast]] = (),
+    shown_from: int = 1,
 ) -> RuleScores:
-    """RuleScores of one rule from the moment it first flagged each story."""
+    """RuleScores of one rule from the moment it first flagged each story; `forecasts`
+    (a day in), `alerted` (in each story's first alert) and `messages` (every message, by
+    story) are judged by `honesty`."""
     sizes = {c.story: len(c.shares) for c in cascades}
     by_story = {c.story: c for c in cascades}
     viral_stories = [s for s, n in sizes.items() if n >= viral]
@@ -108,14 +163,6 @@ def score(
     wrong = sum(1 for s in first_alerts if sizes.get(s, viral) < viral / 4)
     judged = {s: f for s, f in (forecasts or {}).items() if sizes[s] >= FORECAST_MIN_SHARES}
     errors = [abs(f.size - sizes[s]) / sizes[s] for s, f in judged.items()]
-    coverage = brier = skill = None
-    if judged:
-        coverage = sum(sizes[s] >= f.size for s, f in judged.items()) / len(judged)
-        went = {s: float(sizes[s] >= viral) for s in judged}
-        base = sum(went.values()) / len(went)
-        brier = sum((f.p_viral - went[s]) ** 2 for s, f in judged.items()) / len(judged)
-        reference = sum((base - y) ** 2 for y in went.values()) / len(went)
-        skill = 1 - brier / reference if reference else None
     return RuleScores(
         recall=early / len(viral_stories) if viral_stories else None,
         precision=right / (right + wrong) if right + wrong else None,
@@ -123,11 +170,17 @@ def score(
         hours_to_alert=statistics.median(hours_at) if hours_at else None,
         forecast_rel_error=statistics.median(errors) if errors else None,
         alerts=len(first_alerts),
-        forecast_coverage=coverage,
-        brier=brier,
-        brier_skill=skill,
-        forecast_stories=len(judged),
+        a_day_in=_honest(forecasts.items() if forecasts else (), sizes, viral, shown_from),
+        at_alert=_honest(alerted.items() if alerted else (), sizes, viral, shown_from),
+        in_messages=_honest(messages, sizes, viral, shown_from),
     )
+
+
+def _honest(
+    said: Iterable[tuple[str, Forecast]], sizes: dict[str, int], viral: int, shown_from: int
+) -> Honesty | None:
+    judged = [(sizes[story], f) for story, f in said]
+    return honesty(judged, viral, shown_from) if judged else None
 
 
 def report_lines(result: ReplayResult, viral: int) -> list[str]:
@@ -155,20 +208,32 @@ def report_lines(result: ReplayResult, viral: int) -> list[str]:
             f"{f(s.forecast_rel_error, '.3f'):>12} {s.alerts:>6}"
         )
     d = result.detector
-    if d.forecast_coverage is not None:
-        judged = plural(d.forecast_stories, "story", "stories")
-        lines.append(
-            f"forecast a day after the first share ({judged} of {FORECAST_MIN_SHARES}+ "
-            f'shares): "at least" held for {d.forecast_coverage:.2f} '
-            f"(stated {STATED_COVERAGE:.2f}); chance of going viral: Brier {d.brier:.3f}, "
-            f"skill {f(d.brier_skill, '+.2f')} against the base rate"
-        )
+    for when, judged, unit in (
+        ("a day after the first share", d.a_day_in, "story"),
+        ("in the first alert", d.at_alert, "story"),
+        ("in every alert message", d.in_messages, "message"),
+    ):
+        if judged is not None:
+            lines.append(_honesty_line(when, judged, unit))
     rate = result.mentions / result.seconds if result.seconds else 0.0
     lines.append(
         f"replayed in {result.seconds:.1f} s ({rate:,.0f} mentions/s); detection ran once per "
         "simulated minute with news, on all of that minute's shares together"
     )
     return lines
+
+
+def _honesty_line(when: str, h: Honesty, unit: str) -> str:
+    def f(x: float | None, fmt: str) -> str:
+        return "-" if x is None else format(x, fmt)
+
+    units = "stories" if unit == "story" else f"{unit}s"
+    return (
+        f'forecast {when}: "at least" held for {f(h.coverage, ".2f")} of '
+        f"{plural(h.range_stories, unit, units)} (stated {STATED_COVERAGE:.2f}); "
+        f"chance of going viral over {plural(h.chance_stories, unit, units)}: "
+        f"Brier {f(h.brier, '.3f')}, skill {f(h.brier_skill, '+.2f')} against the base rate"
+    )
 
 
 def to_json(result: ReplayResult) -> str:
