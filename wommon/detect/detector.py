@@ -22,23 +22,21 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from wommon import logs
-from wommon.analyze import embed
 from wommon.analyze.brands import BrandMatcher
 from wommon.analyze.passage import about_brand
 from wommon.config import BrandSettings, DetectSettings
 from wommon.detect import counts, joinable
-from wommon.detect.cluster import StoryIndex, key_terms, running_mean, terms
-from wommon.detect.incidents import on_new_mention
+from wommon.detect.cluster import StoryIndex, key_terms, terms
 from wommon.detect.joinable import Joinable
 from wommon.detect.lookups import PENDING_COLUMNS, Lookups, Pending
 from wommon.detect.meanings import Meaning, Meanings
 from wommon.detect.review import may_change_alone, review
-from wommon.detect.spread import SpreadState, observe
+from wommon.detect.tally import Tallies, join
 from wommon.detect.voices import novelty
 from wommon.detect.warm import WarmStories, story_of
 from wommon.store import bulk
 from wommon.store.db import transaction
-from wommon.store.enums import OPEN_STATES, State, Status
+from wommon.store.enums import OPEN_STATES, Status
 from wommon.store.hours import hour_of
 from wommon.store.locks import try_xact_lock
 from wommon.store.models import Incident, Mention, MutedSite, Source
@@ -224,7 +222,7 @@ def _detect_brand(
     key = (brand, historical)
     index = stories.index(key, grouping, cfg.similarity, cfg.semantic_similarity)
     touched: set[int] = set()
-    spreads = _Spreads()
+    tallies = Tallies()
     # Every hour the run touched, and how many of its mentions there count as negative.
     counted: Counter[datetime] = Counter({hour_of(m.published_at): 0 for m in pending})
     opened = 0
@@ -260,7 +258,7 @@ def _detect_brand(
             incident = incidents.get(found)
         new_site, novelty = _novelty(lookups, incident.id or 0, mention)
         voice = 0.0 if copy else mention.weight * novelty
-        centroid = _join(spreads, incident, mention, voice, new_site and not copy, meaning.vector)
+        centroid = join(tallies, incident, mention, voice, new_site and not copy, meaning.vector)
         if centroid is not None:
             index.move(incident.brand, incident.id or 0, centroid)
         joined[mention.id] = incident.id or 0
@@ -268,7 +266,7 @@ def _detect_brand(
         touched.add(incident.id or 0)
     _mark_detected(session, pending, joined, now)
     stories.changed(key, touched)
-    spreads.save()
+    tallies.save()
     # The surprise is read only for incidents a mention joined; with none, nothing counted.
     found_surprise = counts.count(session, key, counted, now, stories.rates) if touched else None
     status = Status.SUPPRESSED if historical and not alert else Status.PENDING
@@ -358,50 +356,3 @@ def _open(
         "incident_opened", incident=incident.id, brand=incident.brand
     )
     return incident
-
-
-def _join(
-    spreads: _Spreads,
-    incident: Incident,
-    mention: Pending,
-    voice: float,
-    new_site: bool,
-    vector: embed.Vector | None,
-) -> embed.Vector | None:
-    """Count `mention` into its incident: size, voices, spread; returns the new centroid
-    (mentions that joined by their words leave it as it is)."""
-    state = observe(spreads.get(incident), mention.published_at, voice)
-    spreads.put(incident, state)
-    centroid = None
-    if vector is not None:
-        centroid = running_mean(embed.from_bytes(incident.centroid), incident.mentions, vector)
-        incident.centroid = embed.to_bytes(centroid) if centroid is not None else None
-    incident.mentions += 1
-    incident.voices = round(incident.voices + voice, 6)
-    incident.sources += int(new_site)
-    incident.last_seen = max(incident.last_seen, mention.published_at)
-    incident.first_seen = min(incident.first_seen, mention.published_at)
-    now_state = on_new_mention(State(incident.state))
-    if now_state != incident.state:
-        log.debug("incident_reopened", incident=incident.id, brand=incident.brand)
-        incident.state = now_state
-    return centroid
-
-
-class _Spreads:
-    """Incidents' spread states decoded once per run and written back once at its end,
-    not parsed and serialised for every mention a big story receives."""
-
-    def __init__(self) -> None:
-        self._states: dict[int, tuple[Incident, SpreadState]] = {}
-
-    def get(self, incident: Incident) -> SpreadState:
-        found = self._states.get(incident.id or 0)
-        return found[1] if found else SpreadState.from_json(incident.spread)
-
-    def put(self, incident: Incident, state: SpreadState) -> None:
-        self._states[incident.id or 0] = (incident, state)
-
-    def save(self) -> None:
-        for incident, state in self._states.values():
-            incident.spread = state.to_json()
