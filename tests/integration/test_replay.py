@@ -91,7 +91,7 @@ def test_forecasts_are_judged_on_every_story_not_on_how_it_ended() -> None:
         (300, Forecast(2.0, 0.05, mentions=2)),
     ]
     h = honesty(judged, viral=200, shown_from=3)
-    assert (h.coverage, h.range_stories, h.chance_stories) == (1.0, 1, 3)
+    assert (h.coverage, h.ranges_judged, h.chances_judged) == (1.0, 1, 3)
     brier = (0.1**2 + 0.05**2 + 0.95**2) / 3
     assert h.brier == pytest.approx(brier)
     # The base rate (2 in 3) scores ((1/3)^2 * 2 + (2/3)^2) / 3 = 2/9.

@@ -130,8 +130,8 @@ class Outlook:
     pending: float
     # What an alert says: "at least" this many (SPREAD_FORECAST_QUANTILE), and the chance
     # of reaching the viral threshold, both with the multiplier stories showed (`Said`).
-    said_size: float = 0.0
-    said_chance: float = 0.0
+    said_size: float
+    said_chance: float
 
 
 @dataclass(frozen=True)
@@ -209,8 +209,10 @@ def outlook(
     said_size = current.mentions + told.quantile(quantile) * u
     if current.mentions >= viral:
         return Outlook(size, 1.0, now, u, said_size, 1.0)
-    needed = (viral - current.mentions) / u if u > 0 else math.inf
-    p_viral, chance = (multiplier.above(needed), told.above(needed)) if u > 0 else (0.0, 0.0)
+    p_viral = chance = 0.0
+    if u > 0:
+        needed = (viral - current.mentions) / u
+        p_viral, chance = multiplier.above(needed), told.above(needed)
     crossing = _crossing(current, now, viral, told.median, kernel) if when else None
     return Outlook(size, p_viral, crossing, u, said_size, chance)
 

@@ -28,7 +28,7 @@ STATED_COVERAGE = 0.7
 @dataclass(frozen=True)
 class Forecast:
     """The detector's word on a story at one moment (a day after its first share, or in
-    its first alert): the "at least" size, the chance of going viral, and how many of the
+    an alert): the "at least" size, the chance of going viral, and how many of the
     story's mentions its incident held then."""
 
     size: float
@@ -45,10 +45,10 @@ class Honesty:
     of the same stories (skill > 0: better than saying the base rate to every story)."""
 
     coverage: float | None
-    range_stories: int
+    ranges_judged: int
     brier: float | None
     brier_skill: float | None
-    chance_stories: int
+    chances_judged: int
 
     def as_dict(self) -> dict[str, Any]:
         def r(x: float | None) -> float | None:
@@ -56,10 +56,10 @@ class Honesty:
 
         return {
             "coverage": r(self.coverage),
-            "range_stories": self.range_stories,
+            "ranges_judged": self.ranges_judged,
             "brier": r(self.brier),
             "brier_skill": r(self.brier_skill),
-            "chance_stories": self.chance_stories,
+            "chances_judged": self.chances_judged,
         }
 
 
@@ -230,8 +230,8 @@ def _honesty_line(when: str, h: Honesty, unit: str) -> str:
     units = "stories" if unit == "story" else f"{unit}s"
     return (
         f'forecast {when}: "at least" held for {f(h.coverage, ".2f")} of '
-        f"{plural(h.range_stories, unit, units)} (stated {STATED_COVERAGE:.2f}); "
-        f"chance of going viral over {plural(h.chance_stories, unit, units)}: "
+        f"{plural(h.ranges_judged, unit, units)} (stated {STATED_COVERAGE:.2f}); "
+        f"chance of going viral over {plural(h.chances_judged, unit, units)}: "
         f"Brier {f(h.brier, '.3f')}, skill {f(h.brier_skill, '+.2f')} against the base rate"
     )
 
