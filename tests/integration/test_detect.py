@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -18,6 +19,7 @@ from wommon.detect.detector import detect_pending
 from wommon.detect.history import forget_history
 from wommon.detect.incidents import Decision, IncidentFigures, decide
 from wommon.detect.meanings import Meanings
+from wommon.detect.rows import IncidentRows
 from wommon.detect.warm import WarmStories
 from wommon.store.db import transaction
 from wommon.store.enums import Kind, State
@@ -220,6 +222,30 @@ def test_detect_groups_a_spreading_story_and_queues_one_alert(engine: Engine) ->
         assert positive.incident_id is None and positive.detected_at == now
         hour = session.exec(select(BrandHour)).one()
         assert (hour.brand, hour.negative) == ("Acme", 4)
+
+
+def test_a_run_writes_only_what_it_changed_of_an_incident(engine: Engine) -> None:
+    """A person's dismiss that reaches the row after a run read it stays: the run writes
+    the columns it changed, not everything it read."""
+    with transaction(engine) as session:
+        rows = IncidentRows(session)
+        opened = rows.open(
+            brand="Acme", label="x", first_seen=START, last_seen=START, updated_at=START
+        )
+        assert (opened.state, opened.mentions, opened.severity) == ("watching", 0, "low")
+    with transaction(engine) as session:
+        rows = IncidentRows(session)
+        incident = rows.get(opened.id)
+        session.execute(
+            update(Incident).where(col(Incident.id) == opened.id).values(state="dismissed")
+        )
+        incident.mentions, incident.last_seen = 2, START + timedelta(hours=1)
+        rows.save()
+    with Session(engine) as session:
+        stored = session.get(Incident, opened.id)
+        assert stored is not None
+        assert (stored.state, stored.mentions) == ("dismissed", 2)
+        assert stored.last_seen == START + timedelta(hours=1)
 
 
 # Long posts that mention the brand in one sentence and are about something else all along.

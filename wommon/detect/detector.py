@@ -31,6 +31,7 @@ from wommon.detect.joinable import Joinable
 from wommon.detect.lookups import PENDING_COLUMNS, Lookups, Pending
 from wommon.detect.meanings import Meaning, Meanings
 from wommon.detect.review import may_change_alone, review
+from wommon.detect.rows import IncidentRow, IncidentRows
 from wommon.detect.tally import Tallies, join
 from wommon.detect.voices import novelty
 from wommon.detect.warm import WarmStories, story_of
@@ -217,7 +218,7 @@ def _detect_brand(
         for r in rows
     ]
     grouping = joinable.read(connection, brand, historical, now - timedelta(days=cfg.reopen_days))
-    incidents = joinable.Incidents(session)
+    incidents = IncidentRows(session)
     lookups = Lookups.load(connection, [m for m in pending if m.negative], grouping)
     key = (brand, historical)
     index = stories.index(key, grouping, cfg.similarity, cfg.semantic_similarity)
@@ -248,22 +249,21 @@ def _detect_brand(
         meaning = meanings.of(i)
         found, copy = _existing(lookups, mention, grouping, index, words, meaning)
         if found is None:
-            incident = _open(session, mention, words, now, historical)
-            incidents.opened(incident)
-            grouping[incident.id or 0] = incident
+            incident = _open(incidents, mention, words, now, historical)
+            grouping[incident.id] = incident
             index.add(story_of(incident))
             opened += 1
             meaning()
         else:
             incident = incidents.get(found)
-        new_site, novelty = _novelty(lookups, incident.id or 0, mention)
+        new_site, novelty = _novelty(lookups, incident.id, mention)
         voice = 0.0 if copy else mention.weight * novelty
         centroid = join(tallies, incident, mention, voice, new_site and not copy, meaning.vector)
         if centroid is not None:
-            index.move(incident.brand, incident.id or 0, centroid)
-        joined[mention.id] = incident.id or 0
-        lookups.joined(incident.id or 0, mention)
-        touched.add(incident.id or 0)
+            index.move(incident.brand, incident.id, centroid)
+        joined[mention.id] = incident.id
+        lookups.joined(incident.id, mention)
+        touched.add(incident.id)
     _mark_detected(session, pending, joined, now)
     stories.changed(key, touched)
     tallies.save()
@@ -282,6 +282,7 @@ def _detect_brand(
         if fresh and found_surprise is not None:
             reviewed.surprise = found_surprise.level
         queued += review(session, reviewed, cfg, now, status, fresh)
+    incidents.save()
     return DetectReport(len(pending), opened, queued, full=len(pending) >= limit)
 
 
@@ -337,10 +338,14 @@ def _novelty(lookups: Lookups, incident_id: int, mention: Pending) -> tuple[bool
 
 
 def _open(
-    session: Session, seed: Pending, words: frozenset[str], now: datetime, historical: bool
-) -> Incident:
+    incidents: IncidentRows,
+    seed: Pending,
+    words: frozenset[str],
+    now: datetime,
+    historical: bool,
+) -> IncidentRow:
     label = seed.title or seed.text[:120]
-    incident = Incident(
+    incident = incidents.open(
         brand=seed.brand or "",
         label=label[:300],
         key_terms=" ".join(sorted(words)),
@@ -350,8 +355,6 @@ def _open(
         last_seen=seed.published_at,
         updated_at=now,
     )
-    session.add(incident)
-    session.flush()
     (log.debug if historical else log.info)(
         "incident_opened", incident=incident.id, brand=incident.brand
     )

@@ -6,10 +6,11 @@ from __future__ import annotations
 from sqlmodel import Session, col, func, select
 
 from wommon.detect.cluster import terms
-from wommon.store.models import Incident, Mention
+from wommon.detect.rows import IncidentRow
+from wommon.store.models import Mention
 
 
-def refresh_aspect(session: Session, incident: Incident) -> None:
+def refresh_aspect(session: Session, incident: IncidentRow) -> None:
     aspect = session.exec(
         select(Mention.aspect)
         .where(Mention.incident_id == incident.id, col(Mention.aspect).is_not(None))
@@ -26,7 +27,7 @@ _LABEL_CANDIDATES = 100
 _LABEL_CHARS = 400
 
 
-def refresh_label(session: Session, incident: Incident) -> None:
+def refresh_label(session: Session, incident: IncidentRow) -> None:
     """Head the incident with its most representative negative mention: the one whose
     title and text carry most of the story's key terms (the title counting double), the
     earliest on a tie. The seed's title alone can mislead ("Contoso Bank great service"

@@ -1,12 +1,10 @@
-"""The incidents a detection run's mentions may join, read light and loaded whole only
-when needed.
+"""The incidents a detection run's mentions may join, read light.
 
 A run reads every incident of its brand a mention may join (open or dismissed ones, and
 resolved ones recent enough to re-open), but most runs join one and leave the rest as they
-are: loading each as an ORM object on every run cost more than the rest of the run. So the
-run reads the few columns grouping and the review's first question need (detect/warm.py,
-review.may_change_alone), and loads an incident whole when a mention joins it or time may
-change it.
+are. So the run reads the few columns grouping and the review's first question need
+(detect/warm.py, review.may_change_alone), and reads an incident whole (rows.py) when a
+mention joins it or time may change it.
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import bindparam, union_all
 from sqlalchemy import select as columns
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, col, select
+from sqlmodel import col
 
 from wommon.store.enums import GROUPING_STATES, State
 from wommon.store.models import Incident
@@ -76,27 +74,3 @@ def read(
     stay closed."""
     rows = connection.execute(_joinable(historical), {"brand": brand, "reopen_after": reopen_after})
     return {row.id: cast(Joinable, row) for row in rows}
-
-
-_WHOLE = select(Incident).where(col(Incident.id) == bindparam("id"))
-
-
-class Incidents:
-    """The run's incidents as rows to update, each loaded when the run first needs it,
-    then kept for the rest of the run."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        self._loaded: dict[int, Incident] = {}
-
-    def get(self, incident_id: int) -> Incident:
-        found = self._loaded.get(incident_id)
-        if found is None:
-            # A statement built once costs less than Session.get, which builds its own.
-            found = self._session.scalars(_WHOLE, {"id": incident_id}).one()
-            self._loaded[incident_id] = found
-        return found
-
-    def opened(self, incident: Incident) -> None:
-        """An incident the run opened: already whole."""
-        self._loaded[incident.id or 0] = incident

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from wommon.detect.rows import IncidentRow
 from wommon.detect.timeline import MentionFact, growth, hourly
 from wommon.store.enums import Kind
 from wommon.store.models import Incident, Mention, Source
@@ -22,7 +23,11 @@ SPARK_HOURS = 8
 
 
 def incident_payload(
-    session: Session, incident: Incident, kind: str, window_hours: float, now: datetime
+    session: Session,
+    incident: Incident | IncidentRow,
+    kind: str,
+    window_hours: float,
+    now: datetime,
 ) -> IncidentNews:
     in_incident = col(Mention.incident_id) == incident.id
     examples = session.exec(
@@ -97,7 +102,7 @@ def incident_payload(
     )
 
 
-def _timeline(session: Session, incident: Incident) -> Timeline:
+def _timeline(session: Session, incident: Incident | IncidentRow) -> Timeline:
     """The story's growth curve, frozen with the escalation so its chart (posted in the
     thread) shows what was true when it escalated."""
     rows = session.execute(

@@ -14,9 +14,9 @@ from wommon.detect.headline import refresh_aspect, refresh_label
 from wommon.detect.incidents import Decision, IncidentFigures, decide
 from wommon.detect.joinable import Joinable
 from wommon.detect.payload import incident_payload
+from wommon.detect.rows import IncidentRow
 from wommon.detect.spread import SpreadState, outlook
 from wommon.store.enums import Kind, State
-from wommon.store.models import Incident
 from wommon.store.outbox import enqueue
 
 log = logs.events("wommon.detect")
@@ -49,7 +49,7 @@ def may_change_alone(incident: Joinable, now: datetime, cfg: DetectSettings) -> 
 
 def review(
     session: Session,
-    incident: Incident,
+    incident: IncidentRow,
     cfg: DetectSettings,
     now: datetime,
     status: str,
@@ -59,7 +59,6 @@ def review(
 
     An incident with no news only moves with time (it cools, it resolves): its row is
     written only when its state changes."""
-    assert incident.id is not None
     seen = outlook(SpreadState.from_json(incident.spread), now, cfg.viral_mentions, when=fresh)
     figures = IncidentFigures(
         state=State(incident.state),
@@ -114,11 +113,10 @@ def review(
                 status=status,
             )
         )
-    session.add(incident)
     return queued
 
 
-def _key(incident: Incident, decision: Decision) -> str:
+def _key(incident: IncidentRow, decision: Decision) -> str:
     """One outbox key per thing worth saying: a second open or resolve of one incident
     (after a re-open) has a key of its own, a repeat of the same decision does not."""
     kind = decision.notify.value if decision.notify else "none"

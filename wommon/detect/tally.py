@@ -11,16 +11,16 @@ from wommon.analyze import embed
 from wommon.detect.cluster import running_mean
 from wommon.detect.incidents import on_new_mention
 from wommon.detect.lookups import Pending
+from wommon.detect.rows import IncidentRow
 from wommon.detect.spread import SpreadState, observe
 from wommon.store.enums import State
-from wommon.store.models import Incident
 
 log = logs.events("wommon.detect")
 
 
 def join(
     tallies: Tallies,
-    incident: Incident,
+    incident: IncidentRow,
     mention: Pending,
     voice: float,
     new_site: bool,
@@ -48,8 +48,8 @@ def join(
 
 @dataclass(slots=True)
 class Tally:
-    """An incident's figures as a run's mentions change them, in plain values: setting an
-    attribute of an ORM row costs more than all the arithmetic of a mention."""
+    """An incident's figures as a run's mentions change them, in plain values: its spread
+    state is parsed once a run and serialised once, not for every mention."""
 
     spread: SpreadState
     centroid: bytes | None
@@ -63,14 +63,13 @@ class Tally:
 
 class Tallies:
     """Incidents' figures taken from their rows when a run's first mention joins, and
-    written back once at its end, not attribute by attribute for every mention a big
-    story receives (nor its spread state parsed and serialised each time)."""
+    written back once at its end, not for every mention a big story receives."""
 
     def __init__(self) -> None:
-        self._tallies: dict[int, tuple[Incident, Tally]] = {}
+        self._tallies: dict[int, tuple[IncidentRow, Tally]] = {}
 
-    def of(self, incident: Incident) -> Tally:
-        found = self._tallies.get(incident.id or 0)
+    def of(self, incident: IncidentRow) -> Tally:
+        found = self._tallies.get(incident.id)
         if found is None:
             tally = Tally(
                 SpreadState.from_json(incident.spread),
@@ -82,7 +81,7 @@ class Tallies:
                 incident.last_seen,
                 State(incident.state),
             )
-            found = self._tallies[incident.id or 0] = (incident, tally)
+            found = self._tallies[incident.id] = (incident, tally)
         return found[1]
 
     def save(self) -> None:
