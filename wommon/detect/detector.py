@@ -85,8 +85,7 @@ def detect_pending(
     decided on is read after the lock is held, so two daemons never open the same story
     twice. Up to `limit` mentions a brand; `full` says when more are waiting. A process
     that detects run after run passes its `stories`: the grouping index, kept warm."""
-    brand_words = {b.name: [w for t in b.terms for w in t.split()] for b in brands}
-    names = BrandMatcher(brands)
+    brand_words, names = _names(brands)
     warm = stories or WarmStories()
     configured = tuple(b.name for b in brands)
     report = DetectReport(0, 0, 0)
@@ -119,6 +118,16 @@ def detect_pending(
     return report
 
 
+@cache
+def _names(
+    brands: tuple[BrandSettings, ...],
+) -> tuple[dict[str, list[str]], BrandMatcher]:
+    """Each brand's words (they weigh nothing in grouping) and its names' pattern, built
+    once per configuration rather than at every run."""
+    words = {b.name: [w for t in b.terms for w in t.split()] for b in brands}
+    return words, BrandMatcher(brands)
+
+
 def _pending(historical: bool) -> list[Any]:
     """What makes a mention wait for detection; history's waits until `:now` reaches it."""
     conditions: list[Any] = [
@@ -146,7 +155,7 @@ def _brands(historical: bool, configured: tuple[str, ...]) -> Any:
     its brands would walk all of it at every step: each brand is asked instead whether
     anything of its is due, one step into the queue's index each."""
     open_brands = select(Incident.brand).where(
-        col(Incident.historical).is_(historical), col(Incident.state).in_(OPEN_STATES)
+        col(Incident.historical).is_(historical), joinable.state_in(OPEN_STATES)
     )
     if not historical:
         return union(select(Mention.brand).where(*_pending(historical)), open_brands)

@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Protocol, cast
 
-from sqlalchemy import bindparam, union_all
+from sqlalchemy import ColumnElement, bindparam, or_, union_all
 from sqlalchemy import select as columns
 from sqlalchemy.engine import Connection
 from sqlmodel import col
@@ -41,6 +41,12 @@ class Joinable(Protocol):
     def snoozed_until(self) -> datetime | None: ...
 
 
+def state_in(states: tuple[State, ...]) -> ColumnElement[bool]:
+    """An incident's state among `states`, as equalities: `in_()` of constants would
+    expand its list again at every execution of a statement otherwise compiled once."""
+    return or_(*(col(Incident.state) == state.value for state in states))
+
+
 @cache
 def _joinable(historical: bool) -> Any:
     """Built once (building a statement costs more than running it on an index). Two
@@ -58,7 +64,7 @@ def _joinable(historical: bool) -> Any:
     )
     of_brand = (col(Incident.brand) == bindparam("brand"), col(Incident.historical).is_(historical))
     return union_all(
-        columns(*light).where(*of_brand, col(Incident.state).in_(GROUPING_STATES)),
+        columns(*light).where(*of_brand, state_in(GROUPING_STATES)),
         columns(*light).where(
             *of_brand,
             col(Incident.state) == State.RESOLVED,
