@@ -58,7 +58,7 @@ class IncidentRow:
 
 _NAMES = tuple(f.name for f in fields(IncidentRow))
 # What detection may change; the rest it only reads (a person's actions write those).
-WRITTEN = (
+_WRITTEN = (
     "label",
     "aspect",
     "first_seen",
@@ -78,7 +78,7 @@ WRITTEN = (
     "centroid",
     "updated_at",
 )
-_written = attrgetter(*WRITTEN)
+_written = attrgetter(*_WRITTEN)
 
 
 def _table() -> Table:
@@ -135,7 +135,7 @@ class IncidentRows:
             values = _written(row)
             names = tuple(
                 n
-                for n, now, was in zip(WRITTEN, values, self._read[key], strict=True)
+                for n, now, was in zip(_WRITTEN, values, self._read[key], strict=True)
                 if now != was
             )
             if names:
