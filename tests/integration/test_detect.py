@@ -13,6 +13,7 @@ from tests.support import START
 from tests.support.helpers import ACME, STORY, add_mentions
 from wommon.analyze import embed
 from wommon.config import DetectSettings
+from wommon.detect import joinable
 from wommon.detect.baseline import expected_rate, surprise
 from wommon.detect.cluster import Story, StoryIndex, key_terms, terms
 from wommon.detect.detector import detect_pending
@@ -222,6 +223,46 @@ def test_detect_groups_a_spreading_story_and_queues_one_alert(engine: Engine) ->
         assert positive.incident_id is None and positive.detected_at == now
         hour = session.exec(select(BrandHour)).one()
         assert (hour.brand, hour.negative) == ("Acme", 4)
+
+
+def test_the_database_says_which_quiet_incidents_time_alone_may_change(engine: Engine) -> None:
+    """A run reviews an incident no mention joined only when time may change it: an
+    alerting one quiet for a cooldown, any other open one quiet for two, one whose snooze
+    has ended. Asked in SQL, so it must mean the same on every database."""
+    now = START + timedelta(days=2)
+    cooldown = timedelta(hours=CFG.cooldown_hours)
+    quiet = {
+        "alerting, cooled": (State.ALERTING, cooldown, None),
+        "alerting, not yet": (State.ALERTING, cooldown - timedelta(minutes=1), None),
+        "watching, one cooldown": (State.WATCHING, cooldown, None),
+        "cooling, two cooldowns": (State.COOLING, 2 * cooldown, None),
+        "snooze ended": (State.WATCHING, timedelta(minutes=5), now),
+        "snooze running": (State.ALERTING, timedelta(minutes=5), now + timedelta(minutes=1)),
+        "dismissed, long quiet": (State.DISMISSED, 3 * cooldown, None),
+    }
+    ids = {}
+    with transaction(engine) as session:
+        for label, (state, silence, snoozed_until) in quiet.items():
+            incident = Incident(
+                brand="Acme",
+                label=label,
+                first_seen=now - silence,
+                last_seen=now - silence,
+                state=state.value,
+                snoozed_until=snoozed_until,
+                updated_at=now - silence,
+            )
+            session.add(incident)
+            session.flush()
+            ids[incident.id] = label
+    with engine.connect() as connection:
+        found = joinable.read(connection, "Acme", False, now, CFG)
+    assert sorted(ids[i] for i in found.time_may_change) == [
+        "alerting, cooled",
+        "cooling, two cooldowns",
+        "snooze ended",
+    ]
+    assert set(found.incidents) == set(ids)
 
 
 def test_a_run_writes_only_what_it_changed_of_an_incident(engine: Engine) -> None:

@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from tests.support import START
 from tests.support.daemons import daemon_env, kill_at_random
@@ -26,6 +26,7 @@ from wommon.collect.poller import claim_due, collect_due
 from wommon.collect.sources import sync_sources
 from wommon.errors import StorageError
 from wommon.service.app import Pipeline
+from wommon.store import inlists
 from wommon.store.db import (
     current_revision,
     head_revision,
@@ -34,7 +35,7 @@ from wommon.store.db import (
     redact,
     transaction,
 )
-from wommon.store.models import Source
+from wommon.store.models import BrandHour, Source
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
@@ -493,3 +494,24 @@ def test_a_peer_frozen_inside_a_transaction_does_not_stall_the_take_over(
     finally:
         pipeline.close()
         frozen.dispose()
+
+
+def test_an_in_list_built_by_size_finds_what_its_values_name(engine: Engine) -> None:
+    """A statement built for a list size rounded up to a power of two, padded with the
+    last value, finds exactly the rows its values name, and binds them as the column does
+    (aware datetimes stored naive)."""
+    hours = [START + timedelta(hours=h) for h in range(8)]
+    with transaction(engine) as session:
+        for h, at in enumerate(hours):
+            session.add(BrandHour(brand="Acme", hour=at, negative=h))
+    for asked in ([3], [0, 5], [1, 2, 7], [0, 1, 2, 3, 4]):
+        size = inlists.size_for(len(asked))
+        assert size >= len(asked) and size & (size - 1) == 0
+        statement = select(BrandHour.negative).where(
+            inlists.among(col(BrandHour.hour), "hour", size)
+        )
+        with Session(engine) as session:
+            found = session.exec(
+                statement, params=inlists.values("hour", [hours[h] for h in asked], size)
+            )
+            assert sorted(found) == asked

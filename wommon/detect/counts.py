@@ -23,6 +23,7 @@ from wommon.detect.baseline import (
     usual_rate,
 )
 from wommon.store import hours as stored_hours
+from wommon.store import inlists
 from wommon.store.hours import hour_of
 from wommon.store.models import BrandHour, Mention, MutedSite
 
@@ -31,11 +32,13 @@ _CURRENT = select(BrandHour.negative).where(
     col(BrandHour.brand) == bindparam("brand"), col(BrandHour.hour) == bindparam("hour")
 )
 # What the usual rate needs, in one statement: the hours it looks at, then one row marked
-# `summary` with the first hour counted and the total before the current one.
+# `summary` with the first hour counted and the total before the current one. (Every hour
+# has as many hours looked at: the statement is built for that many.)
+_LOOKED_AT = inlists.size_for(len(baseline_hours(datetime.fromtimestamp(0, UTC))))
 _RATE = union_all(
     select(BrandHour.hour, BrandHour.negative, literal(False).label("summary")).where(
         col(BrandHour.brand) == bindparam("brand"),
-        col(BrandHour.hour).in_(bindparam("hours", expanding=True)),
+        inlists.among(col(BrandHour.hour), "hour", _LOOKED_AT),
     ),
     select(func.min(BrandHour.hour), func.sum(BrandHour.negative), literal(True)).where(
         col(BrandHour.brand) == bindparam("brand"),
@@ -91,7 +94,12 @@ def _usual_rate(connection: Connection, brand: str, current: datetime) -> float:
     since = current - timedelta(weeks=BASELINE_WEEKS + 1)
     rows = connection.execute(
         _RATE,
-        {"brand": brand, "hours": baseline_hours(current), "since": since, "current": current},
+        {
+            "brand": brand,
+            **inlists.values("hour", baseline_hours(current), _LOOKED_AT),
+            "since": since,
+            "current": current,
+        },
     ).all()
     counts = {hour: n for hour, n, summary in rows if not summary}
     first, total = next((hour, n) for hour, n, summary in rows if summary)

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -30,7 +30,7 @@ from wommon.detect.cluster import StoryIndex, key_terms, terms
 from wommon.detect.joinable import Joinable
 from wommon.detect.lookups import PENDING_COLUMNS, Lookups, Pending
 from wommon.detect.meanings import Meaning, Meanings
-from wommon.detect.review import may_change_alone, review
+from wommon.detect.review import review
 from wommon.detect.rows import IncidentRow, IncidentRows
 from wommon.detect.tally import Tallies, join
 from wommon.detect.voices import novelty
@@ -226,7 +226,8 @@ def _detect_brand(
         Pending(**{**r._mapping, "negative": bool(r.negative), "muted": bool(r.muted)})
         for r in rows
     ]
-    grouping = joinable.read(connection, brand, historical, now - timedelta(days=cfg.reopen_days))
+    joinable_now = joinable.read(connection, brand, historical, now, cfg)
+    grouping = joinable_now.incidents
     incidents = IncidentRows(session)
     lookups = Lookups.load(connection, [m for m in pending if m.negative], grouping)
     key = (brand, historical)
@@ -280,10 +281,10 @@ def _detect_brand(
     found_surprise = counts.count(session, key, counted, now, stories.rates) if touched else None
     status = Status.SUPPRESSED if historical and not alert else Status.PENDING
     queued = 0
-    for story_id, story in grouping.items():
+    for story_id in grouping:
         fresh = story_id in touched
         # An incident no mention joined is loaded only when time may change it.
-        if not fresh and not (story.state in OPEN_STATES and may_change_alone(story, now, cfg)):
+        if not fresh and story_id not in joinable_now.time_may_change:
             continue
         reviewed = incidents.get(story_id)
         if reviewed.state not in OPEN_STATES:

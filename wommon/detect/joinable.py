@@ -2,23 +2,25 @@
 
 A run reads every incident of its brand a mention may join (open or dismissed ones, and
 resolved ones recent enough to re-open), but most runs join one and leave the rest as they
-are. So the run reads the few columns grouping and the review's first question need
-(detect/warm.py, review.may_change_alone), and reads an incident whole (rows.py) when a
-mention joins it or time may change it.
+are. So the run reads the few columns grouping needs (detect/warm.py) and, asked of the
+database, whether time alone may change the incident; it reads an incident whole
+(rows.py) when a mention joins it or time may change it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, bindparam, or_, union_all
+from sqlalchemy import Boolean, ColumnElement, and_, bindparam, or_, type_coerce, union_all
 from sqlalchemy import select as columns
 from sqlalchemy.engine import Connection
 from sqlmodel import col
 
-from wommon.store.enums import GROUPING_STATES, State
+from wommon.config import DetectSettings
+from wommon.store.enums import GROUPING_STATES, OPEN_STATES, State
 from wommon.store.models import Incident
 
 
@@ -35,10 +37,14 @@ class Joinable(Protocol):
     def key_terms(self) -> str: ...
     @property
     def centroid(self) -> bytes | None: ...
-    @property
-    def last_seen(self) -> datetime: ...
-    @property
-    def snoozed_until(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """The brand's joinable incidents by id, and which of them time alone may change."""
+
+    incidents: dict[int, Joinable]
+    time_may_change: frozenset[int]
 
 
 def state_in(states: tuple[State, ...]) -> ColumnElement[bool]:
@@ -59,8 +65,7 @@ def _joinable(historical: bool) -> Any:
         col(Incident.state),
         col(Incident.key_terms),
         col(Incident.centroid),
-        col(Incident.last_seen),
-        col(Incident.snoozed_until),
+        _time_may_change().label("time_may_change"),
     )
     of_brand = (col(Incident.brand) == bindparam("brand"), col(Incident.historical).is_(historical))
     return union_all(
@@ -73,10 +78,53 @@ def _joinable(historical: bool) -> Any:
     )
 
 
+def _time_may_change() -> ColumnElement[bool]:
+    """Whether an open incident no mention joined may still change by time alone.
+
+    Its forecast only fades as it stays quiet (the spread model's traces decay, so its
+    chance of going viral and its forecast size only fall): no time-driven review can make
+    it alertable or raise its severity. What time can do is cool it and resolve it once it
+    has been quiet long enough, and end a snooze that held back what it had to say. Asking
+    this first spares every run a forecast for each quiet open story; asking it of the
+    database spares reading two times of every joinable incident at every run."""
+    return type_coerce(
+        and_(
+            state_in(OPEN_STATES),
+            or_(
+                col(Incident.snoozed_until) <= bindparam("now"),
+                and_(
+                    col(Incident.state) == State.ALERTING.value,
+                    col(Incident.last_seen) <= bindparam("cooled_if_seen_by"),
+                ),
+                col(Incident.last_seen) <= bindparam("resolved_if_seen_by"),
+            ),
+        ),
+        Boolean,
+    )
+
+
 def read(
-    connection: Connection, brand: str, historical: bool, reopen_after: datetime
-) -> dict[int, Joinable]:
-    """The brand's joinable incidents by id; resolved ones last seen before `reopen_after`
-    stay closed."""
-    rows = connection.execute(_joinable(historical), {"brand": brand, "reopen_after": reopen_after})
-    return {row.id: cast(Joinable, row) for row in rows}
+    connection: Connection,
+    brand: str,
+    historical: bool,
+    now: datetime,
+    cfg: DetectSettings,
+) -> Grouping:
+    """The brand's joinable incidents; resolved ones last seen more than `reopen_days`
+    before `now` stay closed. An alerting incident cools after `cooldown_hours` of quiet,
+    any other resolves after twice that."""
+    cooldown = timedelta(hours=cfg.cooldown_hours)
+    rows = connection.execute(
+        _joinable(historical),
+        {
+            "brand": brand,
+            "reopen_after": now - timedelta(days=cfg.reopen_days),
+            "now": now,
+            "cooled_if_seen_by": now - cooldown,
+            "resolved_if_seen_by": now - 2 * cooldown,
+        },
+    ).all()
+    return Grouping(
+        {row.id: cast(Joinable, row) for row in rows},
+        frozenset(row.id for row in rows if row.time_may_change),
+    )

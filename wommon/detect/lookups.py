@@ -14,21 +14,23 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import func
 from sqlalchemy.engine import Connection
 from sqlmodel import col, select
 
 from wommon.collect.entry import canonical_url
+from wommon.store import inlists
 from wommon.store.models import Mention
 
 # Copies of a much-copied text: the newest few say which open incident holds them.
 LOOKUPS = 20
 # Links followed per mention.
 LINKS = 50
-# Bound parameters per IN list (SQLite allows 32,766 in all).
-_CHUNK = 5000
+# Bound parameters per IN list (SQLite allows 32,766 in all): a size statements are built for.
+_CHUNK = 4096
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,9 @@ PENDING_COLUMNS: tuple[Any, ...] = (
 )
 
 
-def _newest_copies() -> Any:
+@cache
+def _copies(size: int) -> Any:
+    """The newest copies of up to `size` fingerprints, with their incidents."""
     rank = (
         func.row_number()
         .over(partition_by=col(Mention.fingerprint), order_by=col(Mention.id).desc())
@@ -78,7 +82,7 @@ def _newest_copies() -> Any:
     newest = (
         select(Mention.fingerprint, Mention.id, Mention.incident_id, rank)
         .where(
-            col(Mention.fingerprint).in_(bindparam("fingerprints", expanding=True)),
+            inlists.among(col(Mention.fingerprint), "fingerprint", size),
             col(Mention.incident_id).is_not(None),
         )
         .subquery()
@@ -88,19 +92,32 @@ def _newest_copies() -> Any:
     )
 
 
-# Built once: building a statement costs more than running it on an index.
-_COPIES = _newest_copies()
-_LINKED = select(Mention.uid, Mention.incident_id).where(
-    col(Mention.uid).in_(bindparam("uids", expanding=True)), col(Mention.incident_id).is_not(None)
-)
-_HEARD = (
-    select(Mention.incident_id, Mention.domain, Mention.author)
-    .where(
-        col(Mention.incident_id).in_(bindparam("incidents", expanding=True)),
-        col(Mention.domain).in_(bindparam("domains", expanding=True)),
+@cache
+def _linked(size: int) -> Any:
+    """The incidents holding the mentions of up to `size` uids."""
+    return select(Mention.uid, Mention.incident_id).where(
+        inlists.among(col(Mention.uid), "uid", size),
+        col(Mention.incident_id).is_not(None),
     )
-    .distinct()
-)
+
+
+@cache
+def _heard(incidents: int, domains: int) -> Any:
+    """Which of up to `domains` sites, and their authors, up to `incidents` incidents hold."""
+    return (
+        select(Mention.incident_id, Mention.domain, Mention.author)
+        .where(
+            inlists.among(col(Mention.incident_id), "incident", incidents),
+            inlists.among(col(Mention.domain), "domain", domains),
+        )
+        .distinct()
+    )
+
+
+def _ask(connection: Connection, statement: Any, name: str, items: list[Any]) -> Any:
+    """`statement` (built by size) asked about `items`."""
+    size = inlists.size_for(len(items))
+    return connection.execute(statement(size), inlists.values(name, items, size))
 
 
 def linked_uids(mention: Pending) -> list[str]:
@@ -130,20 +147,24 @@ class Lookups:
         found = cls()
         fingerprints = {m.fingerprint for m in batch if m.fingerprint}
         for chunk in _chunks(fingerprints):
-            for fingerprint, mention_id, incident_id in connection.execute(
-                _COPIES, {"fingerprints": chunk}
+            for fingerprint, mention_id, incident_id in _ask(
+                connection, _copies, "fingerprint", chunk
             ):
                 found.copies[fingerprint or ""].append((mention_id or 0, incident_id or 0))
         uids = {uid for m in batch for uid in linked_uids(m)}
         for chunk in _chunks(uids):
-            for uid, incident_id in connection.execute(_LINKED, {"uids": chunk}):
+            for uid, incident_id in _ask(connection, _linked, "uid", chunk):
                 if incident_id is not None and len(found.linked[uid]) < LOOKUPS:
                     found.linked[uid].append(incident_id)
-        ids = list(incidents)
         domains = {m.domain for m in batch if m.domain}
-        if ids and domains:
+        for ids in _chunks(incidents) if domains else ():
+            of_ids = inlists.size_for(len(ids))
             for chunk in _chunks(domains):
-                heard = connection.execute(_HEARD, {"incidents": ids, "domains": chunk})
+                size = inlists.size_for(len(chunk))
+                heard = connection.execute(
+                    _heard(of_ids, size),
+                    inlists.values("incident", ids, of_ids) | inlists.values("domain", chunk, size),
+                )
                 for incident_id, domain, author in heard:
                     found.domains[incident_id or 0].add(domain)
                     found.authors[incident_id or 0].add((domain, author))

@@ -4,7 +4,7 @@ transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -12,7 +12,6 @@ from wommon import logs
 from wommon.config import DetectSettings
 from wommon.detect.headline import refresh_aspect, refresh_label
 from wommon.detect.incidents import Decision, IncidentFigures, decide
-from wommon.detect.joinable import Joinable
 from wommon.detect.payload import incident_payload
 from wommon.detect.rows import IncidentRow
 from wommon.detect.spread import SpreadState, outlook
@@ -28,23 +27,6 @@ _EVENTS = {
     Kind.REOPEN: "incident_reopened",
     Kind.RESOLVE: "incident_resolved",
 }
-
-
-def may_change_alone(incident: Joinable, now: datetime, cfg: DetectSettings) -> bool:
-    """Whether an incident no mention joined may still change at `now`, by time alone.
-
-    Its forecast only fades as it stays quiet (the spread model's traces decay, so its
-    chance of going viral and its forecast size only fall): no time-driven review can make
-    it alertable or raise its severity. What time can do is cool it and resolve it once it
-    has been quiet long enough, and end a snooze that held back what it had to say. Asking
-    this first spares every run a forecast for each quiet open story."""
-    if incident.snoozed_until is not None and incident.snoozed_until <= now:
-        return True
-    quiet = now - incident.last_seen
-    cooldown = timedelta(hours=cfg.cooldown_hours)
-    if incident.state == State.ALERTING:
-        return quiet >= cooldown
-    return quiet >= 2 * cooldown
 
 
 def review(
