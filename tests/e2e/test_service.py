@@ -589,3 +589,92 @@ def test_source_states_are_counted_by_the_database_as_listed(engine: Engine) -> 
         expected = Counter(source_state(s) for s in session.exec(select(Source)))
     assert snapshot(engine, now).sources == dict(expected)
     assert expected == Counter({"new": 2, "disabled": 1, "error": 1, "warning": 1, "ok": 1})
+
+
+def _ran(port: int, job: str) -> bool:
+    """The daemon's /metrics shows at least one finished run of `job`."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    found = re.search(rf'wommon_job_duration_seconds_count{{job="{job}"}} (\S+)', text)
+    return found is not None and float(found.group(1)) >= 1
+
+
+def test_a_stage_that_made_work_wakes_the_next_one(tmp_path: Path, notify: NotifySocket) -> None:
+    """Analysis, detection and delivery run once an hour here, yet a story collected after
+    their first runs is alerted on at once: each stage that made work wakes the next. The
+    feeds answer only when those first runs are over, so their periods cannot bring the
+    story through."""
+    from tests.support.helpers import story_feeds
+    from tests.support.slack_server import SlackServer
+    from wommon.demo.feedserver import FeedServer
+
+    released = threading.Event()
+
+    class HeldFeeds(FeedServer):
+        def body(self, path: str) -> tuple[int, bytes]:
+            released.wait(120)
+            return super().body(path)
+
+    clock = SystemClock()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with (
+        HeldFeeds(clock, story_feeds(clock.now() - timedelta(hours=3))) as feeds,
+        SlackServer() as slack,
+    ):
+        sources = "".join(
+            f'[[sources]]\nname = "{n}"\nurl = "{feeds.url(n)}"\n' for n in feeds.feeds
+        )
+        cfg = tmp_path / "w.toml"
+        cfg.write_text(
+            f'[storage]\nurl = "sqlite:///{tmp_path / "w.db"}"\n'
+            '[collect]\nallow_networks = ["127.0.0.1/32"]\ntimeout_seconds = 300\n'
+            f'[slack]\nchannel = "#alerts"\napi_url = "{slack.api_url}"\n'
+            f'[daemon]\nhealth_listen = "127.0.0.1:{port}"\ncollect_every_seconds = 1\n'
+            "analyze_every_seconds = 3600\ndetect_every_seconds = 3600\n"
+            "deliver_every_seconds = 3600\n"
+            '[[brands]]\nname = "Acme"\n' + sources
+        )
+        env = daemon_env(SLACK_BOT_TOKEN="xoxb-test", NOTIFY_SOCKET=notify.path)
+        proc = start_daemon(cfg, env, capture=True)
+        try:
+            assert notify.wait_for("READY=1", timeout=120), "the daemon never said READY=1"
+            deadline = time.monotonic() + 120
+            stages = ("analyze", "detect", "deliver")
+            while not all(_ran(port, s) for s in stages) and time.monotonic() < deadline:
+                time.sleep(0.1)  # readiness: the stages' first runs, polled
+            assert all(_ran(port, s) for s in stages)
+            assert not slack.roots()
+            released.set()
+            deadline = time.monotonic() + 120
+            while not slack.roots() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            released.set()
+            proc.terminate()
+            _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr
+    assert len(slack.roots()) == 1, "the collected story never reached Slack"
+
+
+def test_a_stage_woken_while_it_runs_runs_again_when_it_ends(
+    db_url: str, tmp_path: Path, notify: NotifySocket
+) -> None:
+    """Work that reaches a stage while it runs may have come too late for that run: the
+    stage runs once more at once, and only once however often it was woken meanwhile. A
+    stage that is not scheduled (a reload replacing the jobs) is left to its period."""
+    daemon, pipeline = _daemon(db_url, tmp_path, notify)
+    runs: list[int] = []
+
+    def analyze() -> int:
+        runs.append(len(runs))
+        if len(runs) == 1:
+            for _ in range(3):
+                daemon._wake("analyze")
+            daemon._wake("deliver")
+        return 0
+
+    daemon._job("analyze", analyze)()
+    assert runs == [0, 1]
+    assert daemon._status_line().endswith("; idle")
+    pipeline.close()

@@ -7,7 +7,7 @@ to the stop timeout -> clean up. A second signal forces the stop.
 The main loop sends WATCHDOG=1 only while every job is making progress: a job running past
 `job_timeout_seconds` stops the pings, and systemd restarts the service (R35). Per-source
 intervals live in the Source rows, so the scheduler runs four jobs however many feeds there
-are.
+are. A stage that made work for the next wakes it at once (handoff.py).
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from wommon import defaults, logs
@@ -29,6 +30,7 @@ from wommon.alert.socketmode import ButtonListener
 from wommon.config import Settings, web_token
 from wommon.errors import WommonError
 from wommon.service.app import Pipeline
+from wommon.service.handoff import woken_by
 from wommon.service.health import HealthServer
 from wommon.service.jobs import JobBook, describe_error, job_problems, to_json
 from wommon.service.status import snapshot
@@ -62,6 +64,8 @@ class Daemon:
         self._wakeup: Wakeup | None = None
         self._signals = 0
         self._running: dict[str, float] = {}
+        # Stages woken while they ran (handoff.py): they run again as soon as they end.
+        self._again: set[str] = set()
         self._lock = threading.Lock()
         self.scheduler = BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC)
         self.jobs = JobBook()
@@ -71,30 +75,56 @@ class Daemon:
 
     def _job(self, name: str, step: Callable[[], Any]) -> Callable[[], None]:
         def run() -> None:
-            if self.pipeline.stopping.is_set():
-                return
-            started = time.monotonic()
-            with self._lock:
-                self._running[name] = started
-            try:
-                step()
-            except Exception as exc:
-                error = describe_error(exc, redact(self.pipeline.settings.storage.url))
-                self.jobs.failed(name, self.pipeline.clock.now(), error)
-                log.error("job_failed", job=name, error=error)
-                if self.pipeline.metrics:
-                    self.pipeline.metrics.job_failures.labels(name).inc()
-            else:
-                self.jobs.ok(name, self.pipeline.clock.now())
-            finally:
+            while not self.pipeline.stopping.is_set():
+                started = time.monotonic()
                 with self._lock:
-                    self._running.pop(name, None)
-                if self.pipeline.metrics:
-                    self.pipeline.metrics.job_seconds.labels(name).observe(
-                        time.monotonic() - started
-                    )
+                    self._running[name] = started
+                    self._again.discard(name)
+                result = self._step(name, step, started)
+                for woken in woken_by(name, result):
+                    self._wake(woken)
+                with self._lock:
+                    # Woken while it ran: what woke it may have come too late for it.
+                    if name not in self._again:
+                        self._running.pop(name, None)
+                        return
+            with self._lock:
+                self._running.pop(name, None)
 
         return run
+
+    def _step(self, name: str, step: Callable[[], Any], started: float) -> Any:
+        """One run of a stage, its failure recorded rather than raised; its result, or
+        None when it failed."""
+        try:
+            result = step()
+        except Exception as exc:
+            error = describe_error(exc, redact(self.pipeline.settings.storage.url))
+            self.jobs.failed(name, self.pipeline.clock.now(), error)
+            log.error("job_failed", job=name, error=error)
+            if self.pipeline.metrics:
+                self.pipeline.metrics.job_failures.labels(name).inc()
+            return None
+        else:
+            self.jobs.ok(name, self.pipeline.clock.now())
+            return result
+        finally:
+            if self.pipeline.metrics:
+                self.pipeline.metrics.job_seconds.labels(name).observe(time.monotonic() - started)
+
+    def _wake(self, name: str) -> None:
+        """Run stage `name` now (handoff.py): again at once if it is running, else on the
+        scheduler's next turn (which keeps real time)."""
+        with self._lock:
+            if name in self._running:
+                self._again.add(name)
+                return
+        if self.pipeline.stopping.is_set():
+            return
+        try:
+            self.scheduler.modify_job(name, next_run_time=datetime.now(UTC))
+        except JobLookupError:
+            return  # not scheduled (a reload is replacing the jobs): its period comes round
 
     def problems(self) -> list[str]:
         """Jobs that keep failing, named with their error (for /healthz)."""

@@ -1,0 +1,26 @@
+"""Which stage has work because another one just made some.
+
+Each stage runs on its own period, and a stage that made work for the next one wakes it at
+once: mentions are analysed as soon as they are stored, detected as soon as they are
+analysed, and an alert is delivered as soon as it is queued. Without this, a story found in
+the first seconds of a cold start, or of a burst, waits for the periods of three jobs to
+come round (30 s, 60 s and 10 s by default, far more on a daemon set to run its steps
+seldom) before anyone hears of it. The periods stay: they pick up what another daemon
+stored, and what time alone changes.
+"""
+
+from __future__ import annotations
+
+from wommon.collect.poller import CollectReport
+from wommon.detect.detector import DetectReport
+
+
+def woken_by(stage: str, result: object) -> tuple[str, ...]:
+    """The stages that have work because `stage` returned `result`."""
+    if stage == "collect" and isinstance(result, CollectReport) and result.new_mentions:
+        return ("analyze",)
+    if stage == "analyze" and isinstance(result, int) and result > 0:
+        return ("detect",)
+    if stage == "detect" and isinstance(result, DetectReport) and result.alerts_queued:
+        return ("deliver",)
+    return ()
