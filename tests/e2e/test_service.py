@@ -678,3 +678,66 @@ def test_a_stage_woken_while_it_runs_runs_again_when_it_ends(
     assert runs == [0, 1]
     assert daemon._status_line().endswith("; idle")
     pipeline.close()
+
+
+def test_analysis_keeps_pace_with_a_long_collect_run(tmp_path: Path, notify: NotifySocket) -> None:
+    """Each fetch that stored mentions wakes analysis, not the end of the collect run: one
+    feed's mention is analysed while another feed of the same run is still answering.
+    Analysis runs once an hour here; the quick feed answers once analysis's first run is
+    over, the slow one once the quick one's mention is analysed."""
+    from tests.support.helpers import story_feeds
+    from wommon.demo.feedserver import FeedServer
+
+    first_run_over, quick_analysed = threading.Event(), threading.Event()
+
+    class HeldFeeds(FeedServer):
+        def body(self, path: str) -> tuple[int, bytes]:
+            (quick_analysed if "site1" in path else first_run_over).wait(120)
+            return super().body(path)
+
+    def analysed() -> int:
+        with closing(sqlite3.connect(db, timeout=5)) as conn:
+            row = conn.execute("select count(*) from mention where analyzed_at is not null")
+            return int(row.fetchone()[0])
+
+    clock = SystemClock()
+    db = tmp_path / "w.db"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with HeldFeeds(clock, story_feeds(clock.now() - timedelta(hours=3))) as feeds:
+        sources = "".join(
+            f'[[sources]]\nname = "{n}"\nurl = "{feeds.url(n)}"\n' for n in ("site0", "site1")
+        )
+        cfg = tmp_path / "w.toml"
+        cfg.write_text(
+            f'[storage]\nurl = "sqlite:///{db}"\n'
+            '[collect]\nallow_networks = ["127.0.0.1/32"]\ntimeout_seconds = 300\n'
+            f'[daemon]\nhealth_listen = "127.0.0.1:{port}"\ncollect_every_seconds = 3600\n'
+            "analyze_every_seconds = 3600\n"
+            '[[brands]]\nname = "Acme"\n' + sources
+        )
+        proc = start_daemon(cfg, daemon_env(NOTIFY_SOCKET=notify.path), capture=True)
+        try:
+            assert notify.wait_for("READY=1", timeout=120), "the daemon never said READY=1"
+            deadline = time.monotonic() + 120
+            while not _ran(port, "analyze") and time.monotonic() < deadline:
+                time.sleep(0.1)  # readiness: analysis's first run over, polled
+            assert analysed() == 0
+            first_run_over.set()
+            deadline = time.monotonic() + 120
+            while analysed() < 1 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            during_the_run = analysed()
+            quick_analysed.set()
+            deadline = time.monotonic() + 120
+            while analysed() < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            first_run_over.set()
+            quick_analysed.set()
+            proc.terminate()
+            _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr
+    assert during_the_run == 1, "analysis waited for the whole collect run"
+    assert analysed() == 2

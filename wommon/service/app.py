@@ -10,6 +10,7 @@ import os
 import random
 import socket
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -103,6 +104,8 @@ class Pipeline:
         self.started_at = clock.now()
         self.stopping = threading.Event()
         self.metrics = metrics
+        # Told after each fetch that stored new mentions (the daemon wakes analysis).
+        self.on_stored: Callable[[], None] | None = None
         self._fixed_notifier = notifier
         self._pool = ThreadPoolExecutor(settings.collect.workers, thread_name_prefix="wommon-fetch")
         processes = settings.collect.parse_processes
@@ -343,3 +346,5 @@ class Pipeline:
             result = "error" if outcome.error else "not_modified" if outcome.not_modified else "ok"
             self.metrics.fetches.labels(result).inc()
             self.metrics.mentions_collected.inc(added)
+        if added and self.on_stored is not None:
+            self.on_stored()

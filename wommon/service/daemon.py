@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -30,7 +31,7 @@ from wommon.alert.socketmode import ButtonListener
 from wommon.config import Settings, web_token
 from wommon.errors import WommonError
 from wommon.service.app import Pipeline
-from wommon.service.handoff import woken_by
+from wommon.service.handoff import AFTER_STORING, woken_by
 from wommon.service.health import HealthServer
 from wommon.service.jobs import JobBook, describe_error, job_problems, to_json
 from wommon.service.status import snapshot
@@ -66,6 +67,7 @@ class Daemon:
         self._running: dict[str, float] = {}
         # Stages woken while they ran (handoff.py): they run again as soon as they end.
         self._again: set[str] = set()
+        pipeline.on_stored = partial(self._wake, AFTER_STORING)
         self._lock = threading.Lock()
         self.scheduler = BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC)
         self.jobs = JobBook()

@@ -5,20 +5,22 @@ once: mentions are analysed as soon as they are stored, detected as soon as they
 analysed, and an alert is delivered as soon as it is queued. Without this, a story found in
 the first seconds of a cold start, or of a burst, waits for the periods of three jobs to
 come round (30 s, 60 s and 10 s by default, far more on a daemon set to run its steps
-seldom) before anyone hears of it. The periods stay: they pick up what another daemon
-stored, and what time alone changes.
+seldom) before anyone hears of it. Collection wakes analysis from each fetch that stored
+something (`Pipeline.on_stored`), not at the end of its run: a cold start's run over
+thousands of feeds lasts minutes, and analysis keeps pace with it. The periods stay: they
+pick up what another daemon stored, and what time alone changes.
 """
 
 from __future__ import annotations
 
-from wommon.collect.poller import CollectReport
 from wommon.detect.detector import DetectReport
+
+# The stage a fetch that stored new mentions wakes.
+AFTER_STORING = "analyze"
 
 
 def woken_by(stage: str, result: object) -> tuple[str, ...]:
     """The stages that have work because `stage` returned `result`."""
-    if stage == "collect" and isinstance(result, CollectReport) and result.new_mentions:
-        return ("analyze",)
     if stage == "analyze" and isinstance(result, int) and result > 0:
         return ("detect",)
     if stage == "detect" and isinstance(result, DetectReport) and result.alerts_queued:
