@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 HOSTS = 20
 ENTRIES = 50
@@ -134,11 +135,8 @@ def urls(addresses: list[tuple[str, int]], feeds: int) -> list[str]:
     ]
 
 
-def run_wommon(feed_urls: list[str], workers: int) -> dict[str, float]:
-    logging.basicConfig(level=logging.ERROR)
-    from sqlmodel import Session, func, select
-
-    from wommon.clock import SystemClock
+def farm_settings(tmp: str, feed_urls: list[str], workers: int) -> Any:
+    """wommon over the farm: one brand, every feed a source, a database in `tmp`."""
     from wommon.config import (
         BrandSettings,
         CollectSettings,
@@ -146,19 +144,28 @@ def run_wommon(feed_urls: list[str], workers: int) -> dict[str, float]:
         SourceSettings,
         StorageSettings,
     )
+
+    return Settings(
+        storage=StorageSettings(url=f"sqlite:///{tmp}/bench.db"),
+        collect=CollectSettings(allow_networks=("127.0.0.0/8",), workers=workers),
+        brands=(BrandSettings(name="Acme"),),
+        sources=tuple(
+            SourceSettings(name=f"f{i}", url=u, interval_seconds=86400)
+            for i, u in enumerate(feed_urls)
+        ),
+    )
+
+
+def run_wommon(feed_urls: list[str], workers: int) -> dict[str, float]:
+    logging.basicConfig(level=logging.ERROR)
+    from sqlmodel import Session, func, select
+
+    from wommon.clock import SystemClock
     from wommon.service.app import Pipeline
     from wommon.store.models import Mention, Source
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            storage=StorageSettings(url=f"sqlite:///{tmp}/bench.db"),
-            collect=CollectSettings(allow_networks=("127.0.0.0/8",), workers=workers),
-            brands=(BrandSettings(name="Acme"),),
-            sources=tuple(
-                SourceSettings(name=f"f{i}", url=u, interval_seconds=86400)
-                for i, u in enumerate(feed_urls)
-            ),
-        )
+        settings = farm_settings(tmp, feed_urls, workers)
         clock = SystemClock()
         pipeline = Pipeline(settings, clock, rng=random.Random(0))
         try:
@@ -218,27 +225,12 @@ def run_daemon(feed_urls: list[str], workers: int, expected: int) -> dict[str, f
     from sqlmodel import Session, col, select
 
     from wommon.clock import SystemClock
-    from wommon.config import (
-        BrandSettings,
-        CollectSettings,
-        Settings,
-        SourceSettings,
-        StorageSettings,
-    )
     from wommon.service.app import Pipeline
     from wommon.service.daemon import Daemon
     from wommon.store.models import Mention
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            storage=StorageSettings(url=f"sqlite:///{tmp}/bench.db"),
-            collect=CollectSettings(allow_networks=("127.0.0.0/8",), workers=workers),
-            brands=(BrandSettings(name="Acme"),),
-            sources=tuple(
-                SourceSettings(name=f"f{i}", url=u, interval_seconds=86400)
-                for i, u in enumerate(feed_urls)
-            ),
-        )
+        settings = farm_settings(tmp, feed_urls, workers)
         pipeline = Pipeline(settings, SystemClock(), rng=random.Random(0))
         daemon = Daemon(pipeline)
         started = time.perf_counter()
