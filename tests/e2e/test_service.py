@@ -26,7 +26,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
 from tests.support import START
-from tests.support.daemons import NotifySocket, daemon_env, kill_at_random, start_daemon
+from tests.support.daemons import (
+    NotifySocket,
+    daemon_env,
+    kill_at_random,
+    start_daemon,
+    until,
+)
 from tests.support.helpers import settings
 from wommon.clock import SimulatedClock, SystemClock
 from wommon.errors import StorageError
@@ -639,16 +645,11 @@ def test_a_stage_that_made_work_wakes_the_next_one(tmp_path: Path, notify: Notif
         proc = start_daemon(cfg, env, capture=True)
         try:
             assert notify.wait_for("READY=1", timeout=120), "the daemon never said READY=1"
-            deadline = time.monotonic() + 120
             stages = ("analyze", "detect", "deliver")
-            while not all(_ran(port, s) for s in stages) and time.monotonic() < deadline:
-                time.sleep(0.1)  # readiness: the stages' first runs, polled
-            assert all(_ran(port, s) for s in stages)
+            assert until(lambda: all(_ran(port, s) for s in stages), 120), "no first runs"
             assert not slack.roots()
             released.set()
-            deadline = time.monotonic() + 120
-            while not slack.roots() and time.monotonic() < deadline:
-                time.sleep(0.1)
+            until(lambda: bool(slack.roots()), 120)
         finally:
             released.set()
             proc.terminate()
@@ -720,19 +721,13 @@ def test_analysis_keeps_pace_with_a_long_collect_run(tmp_path: Path, notify: Not
         proc = start_daemon(cfg, daemon_env(NOTIFY_SOCKET=notify.path), capture=True)
         try:
             assert notify.wait_for("READY=1", timeout=120), "the daemon never said READY=1"
-            deadline = time.monotonic() + 120
-            while not _ran(port, "analyze") and time.monotonic() < deadline:
-                time.sleep(0.1)  # readiness: analysis's first run over, polled
+            assert until(lambda: _ran(port, "analyze"), 120), "analysis never ran"
             assert analysed() == 0
             first_run_over.set()
-            deadline = time.monotonic() + 120
-            while analysed() < 1 and time.monotonic() < deadline:
-                time.sleep(0.1)
+            until(lambda: analysed() >= 1, 120)
             during_the_run = analysed()
             quick_analysed.set()
-            deadline = time.monotonic() + 120
-            while analysed() < 2 and time.monotonic() < deadline:
-                time.sleep(0.1)
+            until(lambda: analysed() >= 2, 120)
         finally:
             first_run_over.set()
             quick_analysed.set()

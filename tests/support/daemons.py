@@ -47,12 +47,20 @@ class NotifySocket:
         return [m for _, m in list(self.messages)]
 
     def wait_for(self, needle: str, timeout: float = 10, after: float = 0.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(needle in m for t, m in list(self.messages) if t >= after):
-                return True
-            time.sleep(0.02)  # readiness: poll for the message, up to the timeout
-        return False
+        return until(
+            lambda: any(needle in m for t, m in list(self.messages) if t >= after), timeout
+        )
+
+
+def until(condition: Callable[[], bool], timeout: float) -> bool:
+    """Whether `condition` came true within `timeout` seconds: a readiness signal polled
+    (a daemon's message, a row, a metric), never a fixed delay."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def daemon_env(**extra: str) -> dict[str, str]:
