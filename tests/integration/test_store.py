@@ -448,6 +448,51 @@ def test_a_host_slot_given_away_while_paused_is_no_longer_held(engine: Engine) -
         assert not slots.holds(session, "h.example", slot, "paused", START)
 
 
+def test_a_silent_daemons_host_slots_stay_busy_while_its_fetches_may_run(
+    engine: Engine, clock: SimulatedClock
+) -> None:
+    """A daemon whose heartbeat went stale may only be stalled, its fetches still running:
+    its host slots are taken from it but stay busy for one fetch timeout, so the host
+    never sees more than its limit. A process known to be gone frees them at once."""
+    import socket
+    import subprocess
+    import sys
+
+    from wommon import defaults
+    from wommon.store import heartbeat, slots
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("host slots are shared on PostgreSQL only")
+    url = engine.url.render_as_string(hide_password=False)
+    pipeline = Pipeline(settings(url, (source("s", "http://127.0.0.1:9/f"),)), clock)
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    gone = f"{socket.gethostname()}:{finished.stdout.strip()}"
+    try:
+        pipeline.prepare()
+        later = clock.now() + timedelta(minutes=5)
+        for owner, host in (("elsewhere:1", "slow.example"), (gone, "dead.example")):
+            with transaction(engine) as session:
+                heartbeat.beat(session, owner, "h", 1, clock.now(), clock.now(), "{}")
+                for _ in range(2):
+                    assert slots.take(session, host, 2, owner, clock.now(), later) is not None
+        clock.advance(3 * defaults.HEARTBEAT_SECONDS)
+        pipeline.heartbeat("{}")  # both silent: their claims are given back
+        with transaction(engine) as session:
+            assert slots.take(session, "dead.example", 2, "me", clock.now(), later) is not None
+            assert slots.take(session, "slow.example", 2, "me", clock.now(), later) is None
+            assert not slots.holds(session, "slow.example", 0, "elsewhere:1", clock.now())
+        clock.advance(defaults.FETCH_TIMEOUT_SECONDS + 1)
+        with transaction(engine) as session:
+            assert slots.take(session, "slow.example", 2, "me", clock.now(), later) is not None
+    finally:
+        pipeline.close()
+
+
 def test_a_peer_frozen_inside_a_transaction_does_not_stall_the_take_over(
     engine: Engine, clock: SimulatedClock
 ) -> None:

@@ -214,11 +214,14 @@ def release(engine: Engine, source_ids: list[int], owner: str, now: datetime) ->
         )
 
 
-def release_owned(session: Session, owner: str, now: datetime) -> None:
-    """Give back every source `owner` still holds (at shutdown, or a dead daemon's)."""
+def release_owned(
+    session: Session, owner: str, now: datetime, in_flight_until: datetime | None = None
+) -> None:
+    """Give back every source `owner` still holds (at shutdown, or a dead daemon's), and
+    its host slots, kept busy until `in_flight_until` when its fetches may still run."""
     session.execute(
         update(Source)
         .where(col(Source.lease_owner) == owner)
         .values(lease_owner=None, lease_until=None, next_due_at=now)
     )
-    slots.give_back_all(session, owner)
+    slots.give_back_all(session, owner, in_flight_until)

@@ -61,12 +61,14 @@ def dead_owners(engine: Engine, host: str) -> list[str]:
         owners |= set(
             session.exec(select(Outbox.lease_owner).where(col(Outbox.lease_owner).is_not(None)))
         )
-    dead = []
-    for owner in owners:
-        name, _, pid = (owner or "").rpartition(":")
-        if name == host and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-            dead.append(owner or "")
-    return sorted(dead)
+    return sorted(owner for owner in owners if owner and process_gone(owner, host))
+
+
+def process_gone(owner: str, host: str) -> bool:
+    """Whether `owner` ("host:pid") is a process of this host that no longer exists. Only
+    then is a silent daemon surely dead rather than stalled."""
+    name, _, pid = owner.rpartition(":")
+    return name == host and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid))
 
 
 def _alive(pid: int) -> bool:
@@ -106,6 +108,7 @@ class Pipeline:
         self.metrics = metrics
         # Told after each fetch that stored new mentions (the daemon wakes analysis).
         self.on_stored: Callable[[], None] | None = None
+        self._beaten = False  # a first beat writes the row; a later one finds it
         self._fixed_notifier = notifier
         self._pool = ThreadPoolExecutor(settings.collect.workers, thread_name_prefix="wommon-fetch")
         processes = settings.collect.parse_processes
@@ -197,7 +200,7 @@ class Pipeline:
         self.heartbeat("{}")
         for owner in dead_owners(self.engine, socket.gethostname()):
             log.info("claims_taken_over", owner=owner, reason="its process is gone")
-            self._take_over(owner)
+            self._take_over(owner, gone=True)
 
     def _retry_changed(self) -> None:
         """Alerts that failed for good under another Slack setup get another chance."""
@@ -211,25 +214,34 @@ class Pipeline:
         the owners whose claims were released."""
         now = self.clock.now()
         misses = defaults.HEARTBEAT_MISSES * self.settings.daemon.heartbeat_seconds
+        host = socket.gethostname()
         with transaction(self.engine) as session:
-            heartbeat.beat(
-                session, self.owner, socket.gethostname(), os.getpid(), self.started_at, now, jobs
+            known = heartbeat.beat(
+                session, self.owner, host, os.getpid(), self.started_at, now, jobs
             )
+        if not known and self._beaten:
+            # Another daemon took this one for dead: its claims were given away.
+            log.warning("claims_lost", owner=self.owner, reason="heartbeat_went_stale")
+        self._beaten = True
         with reading(self.engine) as session:
             silent = heartbeat.stale(session, now, timedelta(seconds=misses), self.owner)
         for owner in silent:
             log.warning("daemon_silent", owner=owner, action="releasing its claims")
-        return [owner for owner in silent if self._take_over(owner)]
+        return [o for o in silent if self._take_over(o, gone=process_gone(o, host))]
 
-    def _take_over(self, owner: str) -> bool:
+    def _take_over(self, owner: str, *, gone: bool) -> bool:
         """Give back what `owner` holds (sources, host slots, deliveries) and forget its
         heartbeat, in one transaction that waits only briefly for rows it still locks. A
         frozen peer's open transaction is ended by the server (IDLE_TRANSACTION_SECONDS);
-        until then the take-over is postponed to the next beat."""
+        until then the take-over is postponed to the next beat. Unless its process is
+        `gone`, a fetch it started may still be running: its host slots stay busy for one
+        fetch timeout."""
+        now = self.clock.now()
+        in_flight = None if gone else now + timedelta(seconds=self._limits.timeout_seconds)
         try:
             with transaction(self.engine) as session:
                 wait_at_most(session, defaults.TAKEOVER_LOCK_WAIT_MS)
-                release_owned(session, owner, self.clock.now())
+                release_owned(session, owner, now, in_flight)
                 release_outbox(session, owner)
                 heartbeat.forget(session, [owner])
         except StorageError as exc:

@@ -18,12 +18,13 @@ def beat(
     started_at: datetime,
     now: datetime,
     jobs: str,
-) -> None:
-    row = session.get(Heartbeat, owner) or Heartbeat(
-        owner=owner, host=host, pid=pid, started_at=started_at, seen_at=now
-    )
+) -> bool:
+    """Whether `owner` had a row: a daemon whose row is gone was taken for dead."""
+    found = session.get(Heartbeat, owner)
+    row = found or Heartbeat(owner=owner, host=host, pid=pid, started_at=started_at, seen_at=now)
     row.seen_at, row.jobs = now, jobs
     session.add(row)
+    return found is not None
 
 
 def stale(session: Session, now: datetime, after: timedelta, me: str) -> list[str]:

@@ -69,7 +69,11 @@ def give_back(session: Session, host: str, slot: int, owner: str) -> None:
     )
 
 
-def give_back_all(session: Session, owner: str) -> None:
+def give_back_all(session: Session, owner: str, busy_until: datetime | None = None) -> None:
+    """Take every slot from `owner`. `busy_until`: when `owner` may still be alive (its
+    heartbeat went stale, but a stalled process is not a dead one), a fetch it already
+    started may run on the host until then, so its slots stay taken, by nobody, until
+    that time: two fetches must not meet on a host because one daemon was slow to beat."""
     session.execute(
-        update(HostSlot).where(col(HostSlot.owner) == owner).values(owner=None, until=None)
+        update(HostSlot).where(col(HostSlot.owner) == owner).values(owner=None, until=busy_until)
     )
