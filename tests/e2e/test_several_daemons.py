@@ -373,3 +373,5 @@ def test_a_frozen_daemon_resumes_without_refetching_or_reposting(
     # Only what was in flight at the freeze (at most max_per_host fetches) is fetched twice.
     assert len(again) <= 2, again
     _check_outcome(pg_url, feeds, slack, once=False, in_flight=len(again))
+    frozen_log = daemons.stop()[0]
+    assert "claims_lost" in frozen_log, "the resumed daemon did not say it was taken for dead"
