@@ -4,6 +4,7 @@ secrets, locking and the unit file (cases R17, R18, R34-R40)."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
@@ -679,6 +681,38 @@ def test_a_stage_woken_while_it_runs_runs_again_when_it_ends(
     assert runs == [0, 1]
     assert daemon._status_line().endswith("; idle")
     pipeline.close()
+
+
+def test_a_run_skipped_because_the_last_still_runs_is_no_warning(
+    db_url: str, tmp_path: Path, notify: NotifySocket, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A period that comes round while its stage still runs (a cold start's long collect
+    run) is skipped by design: logged as a debug event, not as the scheduler's warning."""
+    daemon, pipeline = _daemon(db_url, tmp_path, notify)
+    pipeline.prepare()
+    release, started, skipped = threading.Event(), threading.Event(), threading.Event()
+
+    def long_run() -> None:
+        started.set()
+        release.wait(60)
+
+    daemon.scheduler.add_listener(lambda _: skipped.set(), EVENT_JOB_MAX_INSTANCES)
+    daemon.scheduler.add_job(daemon._job("collect", long_run), "interval", hours=1, id="collect")
+    caplog.set_level(logging.DEBUG)
+    daemon.scheduler.start()
+    try:
+        daemon.scheduler.modify_job("collect", next_run_time=datetime.now(UTC))
+        assert until(started.is_set, 60)
+        # Its period comes round while it runs.
+        daemon.scheduler.modify_job("collect", next_run_time=datetime.now(UTC))
+        assert until(skipped.is_set, 60)
+    finally:
+        release.set()
+        daemon.scheduler.shutdown(wait=True)
+        pipeline.close()
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not warnings, [r.getMessage() for r in warnings]
+    assert any("run_skipped" in r.getMessage() for r in caplog.records)
 
 
 def test_analysis_keeps_pace_with_a_long_collect_run(tmp_path: Path, notify: NotifySocket) -> None:

@@ -12,6 +12,7 @@ are. A stage that made work for the next wakes it at once (handoff.py).
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import time
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -49,6 +51,15 @@ log = logs.events("wommon")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
 
 
+def _not_a_skipped_run(record: logging.LogRecord) -> bool:
+    """APScheduler warns of every run it skips because the last one still runs. Here that
+    is by design, not trouble: a stage never overlaps itself, and the run under way does
+    the work (a stage woken while it runs runs again when it ends). A cold start's long
+    collect run would otherwise warn at every period; the daemon logs it as a debug
+    event instead."""
+    return "maximum number of running instances reached" not in record.getMessage()
+
+
 class Daemon:
     def __init__(
         self,
@@ -70,6 +81,8 @@ class Daemon:
         pipeline.on_stored = partial(self._wake, AFTER_STORING)
         self._lock = threading.Lock()
         self.scheduler = BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC)
+        logging.getLogger("apscheduler.scheduler").addFilter(_not_a_skipped_run)
+        self.scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
         self.jobs = JobBook()
         self.health: HealthServer | None = None
         self.web: WebServer | None = None
@@ -94,6 +107,9 @@ class Daemon:
                 self._running.pop(name, None)
 
         return run
+
+    def _skipped(self, event: JobSubmissionEvent) -> None:
+        log.debug("run_skipped", job=event.job_id, reason="still_running")
 
     def _step(self, name: str, step: Callable[[], Any], started: float) -> Any:
         """One run of a stage, its failure recorded rather than raised; its result, or
