@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import signal
+import socket
 import subprocess
 import threading
 import time
+import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -27,8 +30,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from tests.support.daemons import daemon_env, start_daemon
-from tests.support.http_server import HTTPServer, send
+from tests.support.daemons import daemon_env, start_daemon, until
+from tests.support.http_server import HTTPServer, rss, send
 from tests.support.slack_server import SlackServer
 from wommon.clock import SystemClock
 from wommon.store.db import make_engine
@@ -375,3 +378,76 @@ def test_a_frozen_daemon_resumes_without_refetching_or_reposting(
     _check_outcome(pg_url, feeds, slack, once=False, in_flight=len(again))
     frozen_log = daemons.stop()[0]
     assert "claims_lost" in frozen_log, "the resumed daemon did not say it was taken for dead"
+
+
+def _runs(port: int, job: str) -> float:
+    """How many runs of `job` the daemon's /metrics counts."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    found = re.search(rf'wommon_job_duration_seconds_count{{job="{job}"}} (\S+)', text)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_a_hand_off_wakes_the_stage_in_the_other_daemons_too(pg_url: str, tmp_path: Path) -> None:
+    """Every stage runs once an hour in both daemons. The one feed is claimed by the first
+    daemon and answers only once the second has had its first runs; the second stores
+    nothing itself. Its analysis runs again at once all the same: the first daemon's
+    hand-off reached it through the database."""
+    released = threading.Event()
+    items = [(f"p{i}", f"Acme order {i}", f"My Acme order {i} never arrived.") for i in range(5)]
+
+    def held(handler: BaseHTTPRequestHandler) -> None:
+        released.wait(120)
+        send(handler, 200, rss(*items))
+
+    ports = []
+    for _ in range(2):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    procs: list[subprocess.Popen[str]] = []
+    with HTTPServer() as server:
+        server.routes["/held"] = held
+
+        def config(port: int) -> Path:
+            cfg = tmp_path / f"w{port}.toml"
+            cfg.write_text(
+                f'[storage]\nurl = "{pg_url}"\n'
+                '[collect]\nallow_networks = ["127.0.0.1/32"]\ntimeout_seconds = 300\n'
+                f'[daemon]\nhealth_listen = "127.0.0.1:{port}"\ncollect_every_seconds = 3600\n'
+                "analyze_every_seconds = 3600\ndetect_every_seconds = 3600\n"
+                "deliver_every_seconds = 3600\n"
+                '[[brands]]\nname = "Acme"\n'
+                f'[[sources]]\nname = "held"\nurl = "{server.url("/held")}"\n'
+            )
+            return cfg
+
+        def ran(port: int, *jobs: str) -> Callable[[], bool]:
+            def check() -> bool:
+                try:
+                    return all(_runs(port, job) >= 1 for job in jobs)
+                except OSError:  # not listening yet
+                    return False
+
+            return check
+
+        try:
+            first_port, second_port = ports
+            procs.append(start_daemon(config(first_port), daemon_env(), capture=True))
+            assert until(lambda: bool(server.hits), 120), "the first daemon never fetched"
+            assert until(ran(first_port, "analyze"), 120), "the first daemon's analysis never ran"
+            procs.append(start_daemon(config(second_port), daemon_env(), capture=True))
+            stages = ("collect", "analyze", "detect", "deliver")
+            assert until(ran(second_port, *stages), 120), "the second daemon never ran its stages"
+            assert _runs(second_port, "analyze") == 1
+            released.set()
+            assert until(lambda: _runs(second_port, "analyze") >= 2, 60), (
+                "the second daemon's analysis waited for its period"
+            )
+            assert len(server.hits) == 1, "the feed was fetched twice"
+        finally:
+            released.set()
+            for proc in procs:
+                proc.terminate()
+            errors = [proc.communicate(timeout=60)[1] for proc in procs]
+    assert all(proc.returncode == 0 for proc in procs), errors
+    assert all("Traceback" not in e and "peer_wakes_lost" not in e for e in errors), errors

@@ -493,6 +493,48 @@ def test_a_silent_daemons_host_slots_stay_busy_while_its_fetches_may_run(
         pipeline.close()
 
 
+def test_a_stage_named_by_another_daemon_is_heard_even_after_the_connection_drops(
+    engine: Engine,
+) -> None:
+    """The wake channel: what another daemon says is heard, what this one says is not
+    (it woke its own stage already), and a listener whose connection the server ended
+    listens again."""
+    from tests.support.daemons import until
+    from wommon.store import wakes
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("one daemon on SQLite: nobody to wake")
+    heard: list[str] = []
+    listener = wakes.Listener(engine, "me:1", heard.append)
+
+    def listening() -> list[int]:
+        """The listener's server process, once it has said LISTEN."""
+        with engine.connect() as connection:
+            found = connection.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = :name "
+                    "AND query LIKE 'LISTEN%'"
+                ),
+                {"name": wakes.CHANNEL},
+            )
+            return [int(pid) for pid in found.scalars()]
+
+    listener.start()
+    try:
+        assert until(lambda: len(listening()) == 1, 30), "the listener never listened"
+        (first,) = listening()
+        wakes.tell(engine, "detect", "me:1")
+        wakes.tell(engine, "analyze", "other:2")
+        assert until(lambda: heard == ["analyze"], 30), heard
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        assert until(lambda: listening() not in ([], [first]), 30), "it did not listen again"
+        wakes.tell(engine, "deliver", "other:2")
+        assert until(lambda: heard == ["analyze", "deliver"], 30), heard
+    finally:
+        listener.stop()
+
+
 def test_a_peer_frozen_inside_a_transaction_does_not_stall_the_take_over(
     engine: Engine, clock: SimulatedClock
 ) -> None:

@@ -31,7 +31,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from wommon import defaults, logs
 from wommon.alert.socketmode import ButtonListener
 from wommon.config import Settings, web_token
-from wommon.errors import WommonError
+from wommon.errors import StorageError, WommonError
 from wommon.service.app import Pipeline
 from wommon.service.handoff import AFTER_STORING, woken_by
 from wommon.service.health import HealthServer
@@ -39,6 +39,7 @@ from wommon.service.jobs import JobBook, describe_error, job_problems, to_json
 from wommon.service.status import snapshot
 from wommon.service.systemd import SystemdNotifier, watchdog_interval
 from wommon.service.wakeup import Wakeup
+from wommon.store import wakes
 from wommon.store.db import redact
 from wommon.wording import plural
 
@@ -78,7 +79,13 @@ class Daemon:
         self._running: dict[str, float] = {}
         # Stages woken while they ran (handoff.py): they run again as soon as they end.
         self._again: set[str] = set()
-        pipeline.on_stored = partial(self._wake, AFTER_STORING)
+        pipeline.on_stored = partial(self._hand_off, AFTER_STORING)
+        # The other daemons on the same PostgreSQL hear of each hand-off (store/wakes.py).
+        self._peers = (
+            wakes.Listener(pipeline.engine, pipeline.owner, self._wake)
+            if wakes.shared(pipeline.engine)
+            else None
+        )
         self._lock = threading.Lock()
         self.scheduler = BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC)
         logging.getLogger("apscheduler.scheduler").addFilter(_not_a_skipped_run)
@@ -97,7 +104,7 @@ class Daemon:
                     self._again.discard(name)
                 result = self._step(name, step, started)
                 for woken in woken_by(name, result):
-                    self._wake(woken)
+                    self._hand_off(woken)
                 with self._lock:
                     # Woken while it ran: what woke it may have come too late for it.
                     if name not in self._again:
@@ -129,6 +136,16 @@ class Daemon:
         finally:
             if self.pipeline.metrics:
                 self.pipeline.metrics.job_seconds.labels(name).observe(time.monotonic() - started)
+
+    def _hand_off(self, name: str) -> None:
+        """Stage `name` has work this process made: wake it here, and in the other daemons
+        sharing the database (they take their share of it at once, not at their period)."""
+        self._wake(name)
+        if self._peers is not None:
+            try:
+                wakes.tell(self.pipeline.engine, name, self.pipeline.owner)
+            except StorageError as exc:
+                log.warning("peer_wake_not_sent", job=name, error=exc.reason)
 
     def _wake(self, name: str) -> None:
         """Run stage `name` now (handoff.py): again at once if it is running, else on the
@@ -228,6 +245,8 @@ class Daemon:
             self.web = self._web(p.settings.web.listen)
             self.web.start()
         self.scheduler.start()
+        if self._peers is not None:
+            self._peers.start()
         self.buttons = p.buttons()
         if self.buttons:
             self.buttons.start()
@@ -337,6 +356,8 @@ class Daemon:
             self.web.stop()
         if self.buttons:
             self.buttons.stop()
+        if self._peers is not None:
+            self._peers.stop()
         waiter = threading.Thread(
             target=self.scheduler.shutdown, kwargs={"wait": True}, daemon=True
         )

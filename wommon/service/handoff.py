@@ -7,8 +7,9 @@ the first seconds of a cold start, or of a burst, waits for the periods of three
 come round (30 s, 60 s and 10 s by default, far more on a daemon set to run its steps
 seldom) before anyone hears of it. Collection wakes analysis from each fetch that stored
 something (`Pipeline.on_stored`), not at the end of its run: a cold start's run over
-thousands of feeds lasts minutes, and analysis keeps pace with it. The periods stay: they
-pick up what another daemon stored, and what time alone changes.
+thousands of feeds lasts minutes, and analysis keeps pace with it. On PostgreSQL the other
+daemons hear of each hand-off too (store/wakes.py) and take their share at once. The
+periods stay: they pick up what time alone changes, and any wake that was lost.
 """
 
 from __future__ import annotations
