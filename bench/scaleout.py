@@ -11,12 +11,19 @@ brands), drained by 1 and then by 2 daemons: mentions/s until every one is detec
 the proof the work was shared and done once (the analyses the daemons logged add up to the
 mentions).
 
-    python bench/scaleout.py [--feeds 480] [--mentions 6000] [--database postgresql://...]
+A burst one daemon stored: one feed of `--burst` complaints, fetched by the one daemon
+that claims it, while every daemon has long since run its stages (their periods: an
+hour). Seconds from the moment the mentions are stored until every one is detected, with
+1 and with 2 daemons: the second helps only if the first's hand-off reaches it.
+
+    python bench/scaleout.py [--feeds 480] [--mentions 6000] [--burst 12000]
+                             [--part all|collection|analysis|burst] [--database URL]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -38,7 +45,7 @@ from sqlmodel import Session, col, select
 
 from tests.support.daemons import daemon_env, start_daemon
 from wommon.store.db import make_engine, upgrade
-from wommon.store.models import Mention, Source
+from wommon.store.models import Heartbeat, Mention, Source
 
 HOSTS = 40
 BRANDS = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark"]
@@ -252,11 +259,93 @@ def analysis(admin_url: str, mentions: int, daemons: int, folder: Path) -> dict[
     return {"mentions_per_s": mentions / elapsed, "analyses_logged": analysed}
 
 
+def burst(admin_url: str, mentions: int, daemons: int, folder: Path) -> dict[str, float]:
+    """Seconds from the burst's mentions stored to every one detected, and the analyses
+    each daemon logged."""
+    rng = random.Random(13)
+    items = "".join(
+        f"<item><guid>https://burst.example/{i}</guid><title>Ticket {i}</title>"
+        f"<description>{rng.choice(COMPLAINTS).format(b=BRANDS[i % len(BRANDS)])}. "
+        f"Ticket {rng.randint(1000, 99999)}.</description></item>"
+        for i in range(mentions)
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>b</title>{items}'
+    body += "</channel></rss>"
+    released = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            released.wait(600)
+            data = body.encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    db_url = fresh_database(admin_url, f"wommon_scaleout_b{daemons}")
+    cfg = write_config(folder, db_url, [f"http://127.0.0.1:{httpd.server_address[1]}/b"], 3600)
+    cfg.write_text(
+        cfg.read_text()
+        .replace("collect_every_seconds = 1", "collect_every_seconds = 3600")
+        .replace("analyze_every_seconds = 1", "analyze_every_seconds = 3600")
+        .replace("detect_every_seconds = 1", "detect_every_seconds = 3600")
+    )
+    engine = make_engine(db_url)
+    stored_at: list[float] = []
+
+    def count(*where: object) -> int:
+        try:
+            with Session(engine) as session:
+                return int(session.exec(select(func.count()).where(*where)).one())
+        except Exception:  # the schema may not be there yet
+            return 0
+
+    def everyone_idle() -> bool:
+        """Once every daemon's heartbeat says its analysis and detection have run, the
+        feed (claimed by one of them, whose fetch waits for it) answers."""
+        if not released.is_set():
+            try:
+                with Session(engine) as session:
+                    jobs = [json.loads(j or "{}") for j in session.exec(select(Heartbeat.jobs))]
+            except Exception:  # the schema may not be there yet
+                return False
+            ran = [j for j in jobs if "analyze" in j and "detect" in j]
+            if len(ran) >= daemons:
+                released.set()
+        return released.is_set()
+
+    def detected() -> bool:
+        if not everyone_idle():
+            return False
+        if not stored_at and count(col(Mention.id).is_not(None)) >= mentions:
+            stored_at.append(time.monotonic())
+        if count(col(Mention.detected_at).is_not(None)) < mentions:
+            return False
+        stored_at.append(time.monotonic())
+        return True
+
+    try:
+        _, logs = run_daemons(cfg, daemons, detected, 1800)
+    finally:
+        released.set()
+        httpd.shutdown()
+        httpd.server_close()
+    engine.dispose()
+    shares = [sum(int(n) for n in re.findall(r"analyzed mentions=(\d+)", log)) for log in logs]
+    return {"seconds": stored_at[-1] - stored_at[0], "shares": shares}  # type: ignore[dict-item]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=480)
     parser.add_argument("--mentions", type=int, default=6000)
-    parser.add_argument("--part", choices=["all", "collection", "analysis"], default="all")
+    parser.add_argument("--burst", type=int, default=12000)
+    parser.add_argument("--part", choices=["all", "collection", "analysis", "burst"], default="all")
     parser.add_argument(
         "--database",
         default=os.environ.get(
@@ -267,10 +356,12 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        if args.part != "analysis":
+        if args.part in ("all", "collection"):
             collect_part(args, folder)
-        if args.part != "collection":
+        if args.part in ("all", "analysis"):
             analysis_part(args, folder)
+        if args.part in ("all", "burst"):
+            burst_part(args, folder)
 
 
 def collect_part(args: argparse.Namespace, folder: Path) -> None:
@@ -295,6 +386,18 @@ def analysis_part(args: argparse.Namespace, folder: Path) -> None:
             f"{r['analyses_logged']:.0f} analyses logged (of {args.mentions})"
         )
     print(f"  speed-up 2 vs 1: x{a2['mentions_per_s'] / a1['mentions_per_s']:.2f}")
+
+
+def burst_part(args: argparse.Namespace, folder: Path) -> None:
+    print(f"a burst one daemon stored: one feed of {args.burst} mentions, periods of an hour")
+    b1 = burst(args.database, args.burst, 1, folder)
+    b2 = burst(args.database, args.burst, 2, folder)
+    for n, r in ((1, b1), (2, b2)):
+        print(
+            f"  {n} daemon(s): every mention detected {r['seconds']:.1f} s after they were "
+            f"stored; analyses per daemon {r['shares']}"
+        )
+    print(f"  speed-up 2 vs 1: x{b1['seconds'] / b2['seconds']:.2f}")
 
 
 if __name__ == "__main__":
