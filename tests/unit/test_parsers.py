@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -311,3 +312,29 @@ def test_html_to_text_drops_scripts_keeps_paragraphs() -> None:
     assert text == "One & two\nThree a m"
     assert links == ("https://a.example/x",)
     assert html_to_text("plain words  here") == ("plain words here", ())
+
+
+def test_a_parser_process_stopped_from_two_threads_at_once_stops_once() -> None:
+    """At shutdown the pool stops its processes while a fetch thread whose parse just ended
+    stops the one it holds: both may stop the same process, and neither may fail (closing
+    its pipe twice was a "Bad file descriptor" that made `wommon run` exit 1)."""
+    from wommon.collect.parsers import _Worker
+
+    failures: list[BaseException] = []
+
+    def stop(worker: _Worker, both: threading.Barrier) -> None:
+        both.wait()
+        try:
+            worker.stop()
+        except BaseException as exc:  # any failure is the finding
+            failures.append(exc)
+
+    for _ in range(50):
+        worker, both = _Worker(0), threading.Barrier(2)
+        threads = [threading.Thread(target=stop, args=(worker, both)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert not failures, failures
+        assert not worker.alive

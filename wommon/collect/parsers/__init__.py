@@ -120,6 +120,7 @@ class _Worker:
         self._ready = False
         # It ran out of memory and is exiting: never handed another document.
         self._spent = False
+        self._stopping = threading.Lock()
 
     @property
     def alive(self) -> bool:
@@ -152,9 +153,14 @@ class _Worker:
         raise cast(ParseError, value)
 
     def stop(self) -> None:
-        self._process.kill()
-        self._process.join(5)
-        self._conn.close()
+        """End the process and close its pipe, once: at shutdown the pool and the fetch
+        thread that held this process may both stop it at the same moment."""
+        with self._stopping:
+            if self._conn.closed:
+                return
+            self._process.kill()
+            self._process.join(5)
+            self._conn.close()
 
 
 class ParserPool:
