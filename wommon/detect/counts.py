@@ -26,25 +26,30 @@ from wommon.store import hours as stored_hours
 from wommon.store import inlists
 from wommon.store.hours import hour_of
 from wommon.store.models import BrandHour, Mention, MutedSite
+from wommon.store.prepared import Prepared
 
 # Built once: every detection run of every brand reads these.
-_CURRENT = select(BrandHour.negative).where(
-    col(BrandHour.brand) == bindparam("brand"), col(BrandHour.hour) == bindparam("hour")
+_CURRENT = Prepared(
+    select(BrandHour.negative).where(
+        col(BrandHour.brand) == bindparam("brand"), col(BrandHour.hour) == bindparam("hour")
+    )
 )
 # What the usual rate needs, in one statement: the hours it looks at, then one row marked
 # `summary` with the first hour counted and the total before the current one. (Every hour
 # has as many hours looked at: the statement is built for that many.)
 _LOOKED_AT = inlists.size_for(len(baseline_hours(datetime.fromtimestamp(0, UTC))))
-_RATE = union_all(
-    select(BrandHour.hour, BrandHour.negative, literal(False).label("summary")).where(
-        col(BrandHour.brand) == bindparam("brand"),
-        inlists.among(col(BrandHour.hour), "hour", _LOOKED_AT),
-    ),
-    select(func.min(BrandHour.hour), func.sum(BrandHour.negative), literal(True)).where(
-        col(BrandHour.brand) == bindparam("brand"),
-        col(BrandHour.hour) >= bindparam("since"),
-        col(BrandHour.hour) < bindparam("current"),
-    ),
+_RATE = Prepared(
+    union_all(
+        select(BrandHour.hour, BrandHour.negative, literal(False).label("summary")).where(
+            col(BrandHour.brand) == bindparam("brand"),
+            inlists.among(col(BrandHour.hour), "hour", _LOOKED_AT),
+        ),
+        select(func.min(BrandHour.hour), func.sum(BrandHour.negative), literal(True)).where(
+            col(BrandHour.brand) == bindparam("brand"),
+            col(BrandHour.hour) >= bindparam("since"),
+            col(BrandHour.hour) < bindparam("current"),
+        ),
+    )
 )
 
 
@@ -86,21 +91,21 @@ def count(
         rates.put(key, current, rate)
     observed = totals.get(current)
     if observed is None:
-        observed = connection.execute(_CURRENT, {"brand": brand, "hour": current}).scalar()
+        observed = _CURRENT.scalar(connection, {"brand": brand, "hour": current})
     return surprise(int(observed or 0), rate)
 
 
 def _usual_rate(connection: Connection, brand: str, current: datetime) -> float:
     since = current - timedelta(weeks=BASELINE_WEEKS + 1)
-    rows = connection.execute(
-        _RATE,
+    rows = _RATE.rows(
+        connection,
         {
             "brand": brand,
             **inlists.values("hour", baseline_hours(current), _LOOKED_AT),
             "since": since,
             "current": current,
         },
-    ).all()
+    )
     counts = {hour: n for hour, n, summary in rows if not summary}
     first, total = next((hour, n) for hour, n, summary in rows if summary)
     if first is None:

@@ -41,6 +41,7 @@ from wommon.store.enums import OPEN_STATES, Status
 from wommon.store.hours import hour_of
 from wommon.store.locks import try_xact_lock
 from wommon.store.models import Incident, Mention, MutedSite, Source
+from wommon.store.prepared import Prepared
 
 log = logs.events("wommon.detect")
 
@@ -145,7 +146,7 @@ def _pending(historical: bool) -> list[Any]:
 
 
 @cache
-def _brands(historical: bool, configured: tuple[str, ...]) -> Any:
+def _brands(historical: bool, configured: tuple[str, ...]) -> Prepared:
     """Brands with mentions to group (None: mentions of no watched brand), and brands with
     open incidents (they cool and resolve with time), in one statement.
 
@@ -158,23 +159,23 @@ def _brands(historical: bool, configured: tuple[str, ...]) -> Any:
         col(Incident.historical).is_(historical), joinable.state_in(OPEN_STATES)
     )
     if not historical:
-        return union(select(Mention.brand).where(*_pending(historical)), open_brands)
+        return Prepared(union(select(Mention.brand).where(*_pending(historical)), open_brands))
 
     def due(brand: str | None) -> Any:
         of_brand = col(Mention.brand).is_(None) if brand is None else col(Mention.brand) == brand
         return select(literal(brand, String)).where(exists().where(*_pending(historical), of_brand))
 
-    return union_all(*(due(b) for b in (*configured, None)), open_brands.distinct())
+    return Prepared(union_all(*(due(b) for b in (*configured, None)), open_brands.distinct()))
 
 
 @cache
-def _batch(historical: bool) -> Any:
+def _batch(historical: bool) -> Prepared:
     """The brand's next pending mentions, with their source's weight and whether their
     site is muted for the brand (it no longer counts)."""
     muted = exists().where(
         col(MutedSite.brand) == col(Mention.brand), col(MutedSite.domain) == col(Mention.domain)
     )
-    return (
+    return Prepared(
         columns(*PENDING_COLUMNS, col(Source.weight), muted.label("muted"))
         .join(Source, col(Source.id) == col(Mention.source_id))
         .where(*_pending(historical), col(Mention.brand) == bindparam("brand"))
@@ -199,9 +200,7 @@ def _brands_to_review(
 ) -> tuple[list[str], bool]:
     """Brands with mentions to group or open incidents; and whether mentions of no brand
     are pending."""
-    found = (
-        session.connection().execute(_brands(historical, configured), {"now": now}).scalars().all()
-    )
+    found = _brands(historical, configured).scalars(session.connection(), {"now": now})
     return sorted({b for b in found if b}), None in found
 
 
@@ -219,11 +218,9 @@ def _detect_brand(
 ) -> DetectReport:
     # Plain rows are read on the connection: the ORM's bookkeeping costs more than they do.
     connection = session.connection()
-    rows = connection.execute(
-        _batch(historical), {"now": now, "brand": brand, "limit": limit}
-    ).all()
+    rows = _batch(historical).rows(connection, {"now": now, "brand": brand, "limit": limit})
     pending = [
-        Pending(**{**r._mapping, "negative": bool(r.negative), "muted": bool(r.muted)})
+        Pending(**{**r._asdict(), "negative": bool(r.negative), "muted": bool(r.muted)})
         for r in rows
     ]
     joinable_now = joinable.read(connection, brand, historical, now, cfg)

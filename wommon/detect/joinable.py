@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 from sqlalchemy import Boolean, ColumnElement, and_, bindparam, or_, type_coerce, union_all
 from sqlalchemy import select as columns
@@ -22,6 +22,7 @@ from sqlmodel import col
 from wommon.config import DetectSettings
 from wommon.store.enums import GROUPING_STATES, OPEN_STATES, State
 from wommon.store.models import Incident
+from wommon.store.prepared import Prepared
 
 
 class Joinable(Protocol):
@@ -54,7 +55,7 @@ def state_in(states: tuple[State, ...]) -> ColumnElement[bool]:
 
 
 @cache
-def _joinable(historical: bool) -> Any:
+def _joinable(historical: bool) -> Prepared:
     """Built once (building a statement costs more than running it on an index). Two
     index ranges, not one condition with an OR: the brand's grouping states, then its
     resolved incidents seen since `reopen_after`, so the resolved ones of long ago are
@@ -68,13 +69,15 @@ def _joinable(historical: bool) -> Any:
         _time_may_change().label("time_may_change"),
     )
     of_brand = (col(Incident.brand) == bindparam("brand"), col(Incident.historical).is_(historical))
-    return union_all(
-        columns(*light).where(*of_brand, state_in(GROUPING_STATES)),
-        columns(*light).where(
-            *of_brand,
-            col(Incident.state) == State.RESOLVED,
-            col(Incident.last_seen) >= bindparam("reopen_after"),
-        ),
+    return Prepared(
+        union_all(
+            columns(*light).where(*of_brand, state_in(GROUPING_STATES)),
+            columns(*light).where(
+                *of_brand,
+                col(Incident.state) == State.RESOLVED,
+                col(Incident.last_seen) >= bindparam("reopen_after"),
+            ),
+        )
     )
 
 
@@ -114,8 +117,8 @@ def read(
     before `now` stay closed. An alerting incident cools after `cooldown_hours` of quiet,
     any other resolves after twice that."""
     cooldown = timedelta(hours=cfg.cooldown_hours)
-    rows = connection.execute(
-        _joinable(historical),
+    rows = _joinable(historical).rows(
+        connection,
         {
             "brand": brand,
             "reopen_after": now - timedelta(days=cfg.reopen_days),
@@ -123,7 +126,7 @@ def read(
             "cooled_if_seen_by": now - cooldown,
             "resolved_if_seen_by": now - 2 * cooldown,
         },
-    ).all()
+    )
     return Grouping(
         {row.id: cast(Joinable, row) for row in rows},
         frozenset(row.id for row in rows if row.time_may_change),

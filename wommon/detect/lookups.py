@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -24,6 +24,7 @@ from sqlmodel import col, select
 from wommon.collect.entry import canonical_url
 from wommon.store import inlists
 from wommon.store.models import Mention
+from wommon.store.prepared import Prepared
 
 # Copies of a much-copied text: the newest few say which open incident holds them.
 LOOKUPS = 20
@@ -72,7 +73,7 @@ PENDING_COLUMNS: tuple[Any, ...] = (
 
 
 @cache
-def _copies(size: int) -> Any:
+def _copies(size: int) -> Prepared:
     """The newest copies of up to `size` fingerprints, with their incidents."""
     rank = (
         func.row_number()
@@ -87,24 +88,28 @@ def _copies(size: int) -> Any:
         )
         .subquery()
     )
-    return select(newest.c.fingerprint, newest.c.id, newest.c.incident_id).where(
-        newest.c.rank <= LOOKUPS
+    return Prepared(
+        select(newest.c.fingerprint, newest.c.id, newest.c.incident_id).where(
+            newest.c.rank <= LOOKUPS
+        )
     )
 
 
 @cache
-def _linked(size: int) -> Any:
+def _linked(size: int) -> Prepared:
     """The incidents holding the mentions of up to `size` uids."""
-    return select(Mention.uid, Mention.incident_id).where(
-        inlists.among(col(Mention.uid), "uid", size),
-        col(Mention.incident_id).is_not(None),
+    return Prepared(
+        select(Mention.uid, Mention.incident_id).where(
+            inlists.among(col(Mention.uid), "uid", size),
+            col(Mention.incident_id).is_not(None),
+        )
     )
 
 
 @cache
-def _heard(incidents: int, domains: int) -> Any:
+def _heard(incidents: int, domains: int) -> Prepared:
     """Which of up to `domains` sites, and their authors, up to `incidents` incidents hold."""
-    return (
+    return Prepared(
         select(Mention.incident_id, Mention.domain, Mention.author)
         .where(
             inlists.among(col(Mention.incident_id), "incident", incidents),
@@ -114,10 +119,12 @@ def _heard(incidents: int, domains: int) -> Any:
     )
 
 
-def _ask(connection: Connection, statement: Any, name: str, items: list[Any]) -> Any:
+def _ask(
+    connection: Connection, statement: Callable[[int], Prepared], name: str, items: list[Any]
+) -> list[Any]:
     """`statement` (built by size) asked about `items`."""
     size = inlists.size_for(len(items))
-    return connection.execute(statement(size), inlists.values(name, items, size))
+    return statement(size).rows(connection, inlists.values(name, items, size))
 
 
 def linked_uids(mention: Pending) -> list[str]:
@@ -161,8 +168,8 @@ class Lookups:
             of_ids = inlists.size_for(len(ids))
             for chunk in _chunks(domains):
                 size = inlists.size_for(len(chunk))
-                heard = connection.execute(
-                    _heard(of_ids, size),
+                heard = _heard(of_ids, size).rows(
+                    connection,
                     inlists.values("incident", ids, of_ids) | inlists.values("domain", chunk, size),
                 )
                 for incident_id, domain, author in heard:

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from wommon.store import bulk
 from wommon.store.models import Incident
+from wommon.store.prepared import Prepared
 
 
 @dataclass(slots=True)
@@ -86,10 +87,10 @@ def _table() -> Table:
 
 
 @cache
-def _reading() -> Any:
+def _reading() -> Prepared:
     """Built once: building a statement costs more than running it on the primary key."""
     table = _table()
-    return columns(*(table.c[n] for n in _NAMES)).where(table.c.id == bindparam("id"))
+    return Prepared(columns(*(table.c[n] for n in _NAMES)).where(table.c.id == bindparam("id")))
 
 
 @cache
@@ -111,7 +112,7 @@ class IncidentRows:
     def get(self, incident_id: int) -> IncidentRow:
         found = self._rows.get(incident_id)
         if found is None:
-            row = self._session.connection().execute(_reading(), {"id": incident_id}).one()
+            (row,) = _reading().rows(self._session.connection(), {"id": incident_id})
             found = self._keep(IncidentRow(*row))
         return found
 
