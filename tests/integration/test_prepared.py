@@ -86,9 +86,12 @@ def test_a_driver_error_is_a_storage_error_naming_the_database(engine: Engine) -
     adding = Prepared(
         insert(BrandHour).values(brand=bindparam("b"), hour=bindparam("h"), negative=1)
     )
-    with pytest.raises(StorageError, match="(?i)unique|duplicate") as raised:
-        with transaction(engine) as session:
-            adding.run_many(session.connection(), [{"b": "A", "h": HOUR}, {"b": "A", "h": HOUR}])
+    twice = [{"b": "A", "h": HOUR}, {"b": "A", "h": HOUR}]
+    with (
+        pytest.raises(StorageError, match=r"(?i)unique|duplicate") as raised,
+        transaction(engine) as session,
+    ):
+        adding.run_many(session.connection(), twice)
     assert engine.url.database and str(engine.url.database) in str(raised.value)
     with transaction(engine) as session:
         assert Prepared(select(col(BrandHour.id))).rows(session.connection(), {}) == []

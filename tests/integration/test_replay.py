@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -45,7 +46,8 @@ def test_replay_flags_the_stories_that_spread_and_keeps_overlapping_ones_apart(
     result = CliRunner().invoke(main, ["replay", str(cascades), "--viral", "40", "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
-    assert set(figures) == {"detector", "huginn", "spike"}
+    assert set(figures) == {"detector", "huginn", "spike", "run"}
+    assert figures["run"]["mentions"] == 125 and figures["run"]["peak_memory_mb"] > 10
     detector = figures["detector"]
     assert detector["recall"] == 1.0 and detector["precision"] == 1.0
     assert detector["alerts"] == 2
@@ -55,6 +57,7 @@ def test_replay_flags_the_stories_that_spread_and_keeps_overlapping_ones_apart(
         assert set(figures[rule]) == set(detector)
     table = CliRunner().invoke(main, ["replay", str(cascades), "--viral", "40"])
     assert table.exit_code == 0 and "detector" in table.output and "mentions/s" in table.output
+    assert re.search(r"peak memory [\d,]+ MiB", table.output)
     kept = f"sqlite:///{tmp_path / 'kept.db'}"
     assert CliRunner().invoke(main, ["replay", str(cascades), "--database", kept]).exit_code == 0
     again = CliRunner().invoke(main, ["replay", str(cascades), "--database", kept])

@@ -12,6 +12,8 @@ stories that went viral it flagged early, how many of its flags were right, how 
 from __future__ import annotations
 
 import json
+import resource
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,8 +88,15 @@ def replay(
         mentions=mentions,
         stories=len(cascades),
         seconds=time.perf_counter() - started,
+        peak_memory_mb=_peak_memory_mb(),
         forecasts=forecasts,
     )
+
+
+def _peak_memory_mb() -> float:
+    """The process's peak resident memory (Linux counts it in KiB, macOS in bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
 @dataclass

@@ -122,6 +122,8 @@ class ReplayResult:
     mentions: int = 0
     stories: int = 0
     seconds: float = 0.0
+    # The process's peak resident memory, in MiB, when the replay ended.
+    peak_memory_mb: float = 0.0
     notes: list[str] = field(default_factory=list)
     forecasts: dict[str, Forecast] = field(default_factory=dict)
 
@@ -130,6 +132,12 @@ class ReplayResult:
             "detector": self.detector.as_dict(),
             "huginn": self.huginn.as_dict(),
             "spike": self.spike.as_dict(),
+            "run": {
+                "stories": self.stories,
+                "mentions": self.mentions,
+                "seconds": round(self.seconds, 1),
+                "peak_memory_mb": round(self.peak_memory_mb, 1),
+            },
         }
 
 
@@ -217,8 +225,9 @@ def report_lines(result: ReplayResult, viral: int) -> list[str]:
             lines.append(_honesty_line(when, judged, unit))
     rate = result.mentions / result.seconds if result.seconds else 0.0
     lines.append(
-        f"replayed in {result.seconds:.1f} s ({rate:,.0f} mentions/s); detection ran once per "
-        "simulated minute with news, on all of that minute's shares together"
+        f"replayed in {result.seconds:.1f} s ({rate:,.0f} mentions/s, peak memory "
+        f"{result.peak_memory_mb:,.0f} MiB); detection ran once per simulated minute with "
+        "news, on all of that minute's shares together"
     )
     return lines
 
