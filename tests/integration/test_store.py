@@ -448,6 +448,40 @@ def test_a_host_slot_given_away_while_paused_is_no_longer_held(engine: Engine) -
         assert not slots.holds(session, "h.example", slot, "paused", START)
 
 
+def test_takers_racing_for_a_hosts_slots_each_get_a_different_one(engine: Engine) -> None:
+    """Six transactions ask at once for one of a host's three slots: three get one each,
+    none the same, three get none; a slot given back, or expired, is taken again."""
+    from wommon.store import slots
+    from wommon.store.db import transaction
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("host slots are shared on PostgreSQL only")
+    later = START + timedelta(minutes=5)
+    with transaction(engine) as session:  # the host's slots exist, committed
+        first = slots.take(session, "h.example", 3, "setup", START, later)
+        assert first is not None
+        slots.give_back(session, "h.example", first, "setup")
+    together = threading.Barrier(6)
+
+    def taker(n: int) -> int | None:
+        with transaction(engine) as session:
+            taken = slots.take(session, "h.example", 3, f"t{n}", START, later)
+            together.wait(timeout=30)  # every transaction still open: the rows stay locked
+            return taken
+
+    with ThreadPoolExecutor(6) as pool:
+        got = list(pool.map(taker, range(6)))
+    assert sorted(g for g in got if g is not None) == [0, 1, 2]
+    assert got.count(None) == 3
+    holder = f"t{got.index(1)}"
+    with transaction(engine) as session:
+        assert slots.take(session, "h.example", 3, "late", START, later) is None
+        slots.give_back(session, "h.example", 1, holder)
+        assert slots.take(session, "h.example", 3, "late", START, later) == 1
+        expired = later + timedelta(seconds=1)
+        assert slots.take(session, "h.example", 3, "later", expired, expired) in (0, 2)
+
+
 def test_a_silent_daemons_host_slots_stay_busy_while_its_fetches_may_run(
     engine: Engine, clock: SimulatedClock
 ) -> None:

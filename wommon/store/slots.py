@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, bindparam, func, or_, update
+from sqlalchemy import Integer, String, bindparam, exists, func, or_, update
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
@@ -49,6 +49,9 @@ def give_back(session: Session, host: str, slot: int, owner: str) -> None:
 
 
 # Built once: a fetch sends them one after the other.
+# The host's slots are inserted only when its last one is missing: a conflict check on a
+# slot another daemon has just taken (its row updated, not yet committed) would wait for
+# that daemon's commit, and every fetch to the host would queue behind every other.
 _MAKE = Prepared(
     postgresql.insert(HostSlot)
     .from_select(
@@ -56,6 +59,10 @@ _MAKE = Prepared(
         select(
             bindparam("host", type_=String),
             func.generate_series(0, bindparam("last", type_=Integer)),
+        ).where(
+            ~exists().where(
+                col(HostSlot.host) == bindparam("host"), col(HostSlot.slot) == bindparam("last")
+            )
         ),
     )
     .on_conflict_do_nothing()
