@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from wommon.analyze.gates import Gated, gated, word_starts
 from wommon.analyze.text import fold
 
 _EN = [
@@ -122,8 +123,8 @@ _BIAS = -0.38
 _VADER_WEIGHT = -1.6  # compound -1 adds 1.6, +1 takes it away
 
 
-def _compile(table: list[tuple[float, str]]) -> list[tuple[float, re.Pattern[str]]]:
-    return [(w, re.compile(p)) for w, p in table]
+def _compile(table: list[tuple[float, str]]) -> list[tuple[float, Gated]]:
+    return [(w, gated(re.compile(p))) for w, p in table]
 
 
 # Both languages for every text: people switch between them mid-post ("Acme me colgó
@@ -143,14 +144,15 @@ class ComplaintScore:
 def complaint_score(text: str, sentiment: float) -> ComplaintScore:
     """Probability that `text` reports a bad experience, and the cues that said so."""
     folded = fold(text).replace("\u2019", "'")
+    starts = word_starts(folded)
     total = _BIAS + _VADER_WEIGHT * sentiment
     cues = []
     for weight, pattern in _PATTERNS:
-        match = pattern.search(folded)
+        match = pattern.search(folded, starts)
         if match:
             total += weight
             cues.append(match.group(0))
     for weight, pattern in _SOFT:
-        if pattern.search(folded):
+        if pattern.search(folded, starts):
             total += weight
     return ComplaintScore(1 / (1 + math.exp(-total)), tuple(cues), total)
