@@ -15,7 +15,7 @@ from wommon.analyze import embed
 from wommon.config import DetectSettings
 from wommon.detect import joinable
 from wommon.detect.baseline import expected_rate, surprise
-from wommon.detect.cluster import Story, StoryIndex, key_terms, terms
+from wommon.detect.cluster import Match, Story, StoryIndex, key_terms, terms
 from wommon.detect.detector import detect_pending
 from wommon.detect.history import forget_history
 from wommon.detect.incidents import Decision, IncidentFigures, decide
@@ -165,6 +165,38 @@ def test_a_new_story_told_in_a_known_phrasing_opens_its_own_incident() -> None:
     assert index.match("Acme", new, _no_meaning) is None
     again = index.match("Acme", _words("dailynative: Acme hung up on me"), _no_meaning)
     assert again is not None and again.incident_id == 0
+
+
+def test_words_are_weighed_again_when_a_story_comes_or_goes() -> None:
+    """A word's weight depends on how many stories use it: after a story is added or
+    removed, every score is the one an index built from the remaining stories gives."""
+    texts = [
+        "roaming fees in France, still waiting for my refund",
+        "broken router, still waiting for my refund",
+        "fiber outage downtown, refund refused",
+        "router fees charged twice, refund refused",
+    ]
+    stories = [Story(i, "Acme", _words(t)) for i, t in enumerate(texts)]
+    queries = [
+        _words("router fees, refund please"),
+        _words("still waiting for my refund after the outage"),
+        _words("roaming fees charged twice"),
+    ]
+
+    def scores(index: StoryIndex) -> list[Match | None]:
+        return [index.by_terms("Acme", q) for q in queries]
+
+    def built(kept: list[Story]) -> StoryIndex:
+        return StoryIndex(kept, similarity=0.2, semantic=CFG.semantic_similarity)
+
+    index = built(stories[:3])
+    scores(index)  # weighs the words as three stories have them
+    index.add(stories[3])
+    assert scores(index) == scores(built(stories))
+    index.remove("Acme", 1)
+    assert scores(index) == scores(built([stories[0], *stories[2:]]))
+    index.remove("Acme", 3)
+    assert scores(index) == scores(built([stories[0], stories[2]]))
 
 
 def test_story_index_matches_across_languages_by_meaning() -> None:

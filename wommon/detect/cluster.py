@@ -51,8 +51,14 @@ _STEM = snowballstemmer.stemmer("english")
 def terms(text: str, exclude: Iterable[str] = ()) -> Counter[str]:
     """Content words of a text, folded, with counts; brand names are excluded by the caller
     because every mention of a brand shares them."""
-    skip = STOPWORDS | {fold(w) for w in exclude}
+    skip = _skipped(tuple(exclude)) if exclude else STOPWORDS
     return Counter(_stem(w) for w in _WORD.findall(fold(text)) if w not in skip)
+
+
+@lru_cache(maxsize=256)
+def _skipped(exclude: tuple[str, ...]) -> frozenset[str]:
+    # A detection run excludes the same brand's names from a thousand texts.
+    return STOPWORDS | {fold(w) for w in exclude}
 
 
 @lru_cache(maxsize=100_000)
@@ -94,6 +100,31 @@ class _Brand:
     vectors: list[Vector] = field(default_factory=list)
     # The vectors stacked, rebuilt on the first match after a change.
     stacked: np.ndarray | None = None
+    # The stories' terms' weights and each story's total, as the stories now stand: a run
+    # matches hundreds of mentions between two changes to its brand's stories.
+    weights: dict[str, float] = field(default_factory=dict)
+    totals: dict[int, float] = field(default_factory=dict)
+
+    def changed(self) -> None:
+        self.weights.clear()
+        self.totals.clear()
+
+    def idf(self, term: str) -> float:
+        """BM25's: a term every story has weighs almost nothing, an unseen one most."""
+        found = self.weights.get(term)
+        if found is None:
+            df = self.df[term]
+            found = math.log(1 + (len(self.ids) - df + 0.5) / (df + 0.5))
+            if df:
+                # Only the stories' own terms are kept: a mention's other words are many.
+                self.weights[term] = found
+        return found
+
+    def total(self, story_id: int) -> float:
+        found = self.totals.get(story_id)
+        if found is None:
+            found = self.totals[story_id] = math.fsum(self.idf(t) for t in self.terms[story_id])
+        return found
 
     @property
     def matrix(self) -> np.ndarray:
@@ -127,6 +158,7 @@ class StoryIndex:
         for term in story.key_terms:
             b.postings[term].add(story.id)
         b.df.update(story.key_terms)
+        b.changed()
         if story.centroid is not None:
             self.move(story.brand, story.id, story.centroid)
 
@@ -144,6 +176,7 @@ class StoryIndex:
             b.df[term] -= 1
             if b.df[term] <= 0:
                 del b.df[term]
+        b.changed()
         row = b.rows.pop(story_id, None)
         if row is not None:
             # The last row takes the freed place: rows stay packed.
@@ -194,29 +227,22 @@ class StoryIndex:
     def _by_terms(self, b: _Brand, words: frozenset[str]) -> Match | None:
         if not words:
             return None
-        n = len(b.ids)
-
-        def idf(term: str) -> float:
-            # BM25's: a term every story has weighs almost nothing, an unseen one most.
-            df = b.df[term]
-            return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
         # Sums in a fixed order (fsum is exact): a set's order changes from run to run with
         # Python's string hashing, and float sums in another order can tip a close match.
-        weight = {t: idf(t) for t in sorted(words)}
+        weight = {t: b.idf(t) for t in sorted(words)}
         own = math.fsum(weight.values())
         # Candidates come through distinctive words only: a story is a candidate when it
         # shares a word that few of the brand's stories use. Complaint phrasing ("hung up",
         # "charged twice", "no answer") recurs across stories and, weighted, could add up
         # to a match by itself: a new story told with another's phrasing then joined it.
         # Looking up only these words' postings also keeps the cost flat as stories grow.
-        distinctive = max(DISTINCTIVE_STORIES, n // 100)
+        distinctive = max(DISTINCTIVE_STORIES, len(b.ids) // 100)
         rare = [t for t in words if b.df[t] <= distinctive]
         candidates = {sid for t in rare for sid in b.postings.get(t, ())}
         best: Match | None = None
         for story_id in sorted(candidates):
             overlap = math.fsum(weight[t] for t in words & b.terms[story_id])
-            theirs = math.fsum(idf(t) for t in b.terms[story_id])
+            theirs = b.total(story_id)
             score = overlap / min(own, theirs)
             if score >= self._similarity and (best is None or score > best.score):
                 best = Match(story_id, "terms", round(score, 4))
