@@ -427,6 +427,57 @@ def test_the_tally_follows_collection_analysis_and_rescoring(engine: Engine) -> 
     assert statements and not [s for s in statements if "FROM mention " in s + " "]
 
 
+def test_analysis_leaves_detection_only_the_negative_mentions_of_a_brand(engine: Engine) -> None:
+    """A mention that cannot join a story (not negative, or of no watched brand) is marked
+    detected with its verdict; detection then reads only what can count, and still groups
+    it as before."""
+    from tests.support.helpers import ACME
+    from wommon.analyze.analyzer import Analyzer
+    from wommon.analyze.step import analyze_pending
+    from wommon.collect.entry import Entry
+    from wommon.collect.insert import insert_entries
+    from wommon.config import DetectSettings
+    from wommon.detect.detector import detect_pending
+    from wommon.store.models import Mention
+
+    texts = {
+        "complaint": "Acme charged me twice and refused a refund",
+        "queja": "Acme me cobró dos veces y no devuelve el dinero",
+        "praise": "Acme support was quick and kind",
+        "no brand": "Someone charged me twice and refused a refund",
+    }
+    with transaction(engine) as session:
+        src = Source(
+            name="s", kind="rss", url="https://s.example", interval_seconds=900, next_due_at=START
+        )
+        session.add(src)
+        session.flush()
+        entries = [
+            Entry(
+                uid=name,
+                url=f"https://s.example/{i}",
+                author="a",
+                title="",
+                text=t,
+                links=(),
+                published_at=START,
+                fingerprint=None,
+            )
+            for i, (name, t) in enumerate(texts.items())
+        ]
+        insert_entries(session, src, entries, START)
+    analyze_pending(engine, Analyzer.for_brands((ACME,), DetectSettings()), START)
+
+    def waiting() -> set[str]:
+        with Session(engine) as session:
+            return set(session.exec(select(Mention.uid).where(col(Mention.detected_at).is_(None))))
+
+    assert waiting() == {"complaint", "queja"}
+    report = detect_pending(engine, DetectSettings(), (ACME,), START)
+    assert (report.mentions, report.incidents_opened) == (2, 1)
+    assert waiting() == set()
+
+
 def test_a_host_slot_given_away_while_paused_is_no_longer_held(engine: Engine) -> None:
     """A daemon paused between taking a slot and fetching asks again before it fetches:
     a slot released as a dead daemon's, or expired, is not its any more."""

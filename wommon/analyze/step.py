@@ -1,5 +1,6 @@
 """The analysis step: pending mentions -> verdicts, written in one bulk update, marking
-each mention analysed in the same transaction as its verdict."""
+each mention analysed in the same transaction as its verdict (and detected, when it is
+not a negative mention of a brand: detection would have nothing to do with it)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,16 @@ def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: in
             [Item(title, text, brand) for _, title, text, brand in rows]
         )
         for (mention_id, *_), result in zip(rows, results, strict=True):
-            verdicts.append({"id": mention_id, **result.columns(), "analyzed_at": now})
+            verdicts.append(
+                {
+                    "id": mention_id,
+                    **result.columns(),
+                    "analyzed_at": now,
+                    # Only a negative mention of a brand can join a story or count in an
+                    # hour: the rest are done with here, not read again by detection.
+                    "detected_at": None if result.negative and result.brand else now,
+                }
+            )
             counted[tally.verdict_of(result.language, result.negative)] += 1
         if verdicts:
             bulk.update_by_id(session, Mention, verdicts)
