@@ -15,7 +15,7 @@ from wommon.analyze import embed
 from wommon.config import DetectSettings
 from wommon.detect import joinable
 from wommon.detect.baseline import expected_rate, surprise
-from wommon.detect.cluster import Match, Story, StoryIndex, key_terms, terms
+from wommon.detect.cluster import Match, Story, StoryIndex, key_terms, term_set, terms
 from wommon.detect.detector import detect_pending
 from wommon.detect.history import forget_history
 from wommon.detect.incidents import Decision, IncidentFigures, decide
@@ -165,6 +165,17 @@ def test_a_new_story_told_in_a_known_phrasing_opens_its_own_incident() -> None:
     assert index.match("Acme", new, _no_meaning) is None
     again = index.match("Acme", _words("dailynative: Acme hung up on me"), _no_meaning)
     assert again is not None and again.incident_id == 0
+
+
+def test_a_texts_set_of_words_is_the_one_its_counted_words_give() -> None:
+    """`term_set` (the headline's question: which words a text has) agrees with `terms`."""
+    for text in [
+        "Acme charged me twice, CHARGES again and again: the charging never stops!",
+        "Telefónica me cobró dos veces; la factura, otra vez, sin devolución. 3G 4G 5G",
+        "the and for are but not you all",
+        "",
+    ]:
+        assert term_set(text) == set(terms(text))
 
 
 def test_words_are_weighed_again_when_a_story_comes_or_goes() -> None:

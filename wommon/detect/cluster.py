@@ -55,6 +55,12 @@ def terms(text: str, exclude: Iterable[str] = ()) -> Counter[str]:
     return Counter(_stem(w) for w in _WORD.findall(fold(text)) if w not in skip)
 
 
+def term_set(text: str) -> set[str]:
+    """The distinct content words of a text, as `terms` finds them: each word stemmed once,
+    for a question of which words a text has, not how often."""
+    return {_stem(w) for w in set(_WORD.findall(fold(text))) - STOPWORDS}
+
+
 @lru_cache(maxsize=256)
 def _skipped(exclude: tuple[str, ...]) -> frozenset[str]:
     # A detection run excludes the same brand's names from a thousand texts.

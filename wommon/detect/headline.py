@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, func, select
 
-from wommon.detect.cluster import terms
+from wommon.detect.cluster import term_set
 from wommon.detect.rows import IncidentRow
 from wommon.store.models import Mention
 
@@ -44,8 +44,8 @@ def refresh_label(session: Session, incident: IncidentRow) -> None:
     best: tuple[int, int] | None = None
     label = incident.label
     for mention_id, title, text in rows:
-        in_title = len(key & set(terms(title)))
-        score = (2 * in_title + len(key & set(terms(text[:_LABEL_CHARS]))), -(mention_id or 0))
+        in_title = len(key & term_set(title))
+        score = (2 * in_title + len(key & term_set(text[:_LABEL_CHARS])), -(mention_id or 0))
         if best is None or score > best:
             best = score
             label = title if title and in_title else text[:120]
