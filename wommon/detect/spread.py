@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from statistics import NormalDist
@@ -85,12 +85,15 @@ class SpreadState:
 
 def decay(state: SpreadState, now: datetime, kernel: Kernel = KERNEL) -> SpreadState:
     """The state as seen at `now` (never earlier than its own time)."""
-    if state.at is None or now <= state.at or not state.traces:
-        return state if state.at is None or now <= state.at else replace(state, at=now)
+    # Built directly, not by dataclasses.replace: every mention of a run decays its story.
+    if state.at is None or now <= state.at:
+        return state
+    if not state.traces:
+        return SpreadState(state.mentions, state.voices, state.traces, now)
     dt = (now - state.at).total_seconds() / _HOUR
     scales = kernel.scales_hours
     traces = tuple(t * math.exp(-dt / s) for t, s in zip(state.traces, scales, strict=True))
-    return replace(state, traces=traces, at=now)
+    return SpreadState(state.mentions, state.voices, traces, now)
 
 
 def observe(
