@@ -20,6 +20,7 @@ from tests.support.daemons import daemon_env, kill_at_random
 from tests.support.helpers import settings, source
 from tests.support.http_server import HTTPServer, rss, send
 from wommon.clock import SimulatedClock
+from wommon.collect.entry import Entry
 from wommon.collect.guard import AddressPolicy
 from wommon.collect.http import FetchLimits, new_session
 from wommon.collect.poller import claim_due, collect_due
@@ -361,18 +362,42 @@ def _scan(engine: Engine) -> dict[tuple[str, str], int]:
     return dict(found)
 
 
+def _a_source(session: Session) -> Source:
+    src = Source(
+        name="s", kind="rss", url="https://s.example", interval_seconds=900, next_due_at=START
+    )
+    session.add(src)
+    session.flush()
+    return src
+
+
+def _entries_of(texts: list[str]) -> list[Entry]:
+    """One entry a text, each at its own address on one site, all published at START."""
+    return [
+        Entry(
+            uid=f"u{i}",
+            url=f"https://s.example/{i}",
+            author="a",
+            title="",
+            text=t,
+            links=(),
+            published_at=START,
+            fingerprint=None,
+        )
+        for i, t in enumerate(texts)
+    ]
+
+
 def test_the_tally_follows_collection_analysis_and_rescoring(engine: Engine) -> None:
     from sqlalchemy import event
 
     from tests.support.helpers import ACME
     from wommon.analyze.analyzer import Analyzer
     from wommon.analyze.step import analyze_pending
-    from wommon.collect.entry import Entry
     from wommon.collect.insert import insert_entries
     from wommon.config import DetectSettings
     from wommon.service.status import snapshot
     from wommon.store import tally
-    from wommon.store.models import Source as SourceRow
 
     texts = [
         "Acme charged me twice and refused a refund",
@@ -381,24 +406,8 @@ def test_the_tally_follows_collection_analysis_and_rescoring(engine: Engine) -> 
         "Acme support was quick and kind",
     ]
     with transaction(engine) as session:
-        src = SourceRow(
-            name="s", kind="rss", url="https://s.example", interval_seconds=900, next_due_at=START
-        )
-        session.add(src)
-        session.flush()
-        entries = [
-            Entry(
-                uid=f"u{i}",
-                url=f"https://s.example/{i}",
-                author="a",
-                title="",
-                text=t,
-                links=(),
-                published_at=START,
-                fingerprint=None,
-            )
-            for i, t in enumerate(texts * 3)
-        ]
+        src = _a_source(session)
+        entries = _entries_of(texts * 3)
         assert insert_entries(session, src, entries, START) == 12
         assert insert_entries(session, src, entries, START) == 0  # already stored: not counted
     assert snapshot(engine, START).mentions == _scan(engine) == {("unknown", "pending"): 12}
@@ -434,45 +443,26 @@ def test_analysis_leaves_detection_only_the_negative_mentions_of_a_brand(engine:
     from tests.support.helpers import ACME
     from wommon.analyze.analyzer import Analyzer
     from wommon.analyze.step import analyze_pending
-    from wommon.collect.entry import Entry
     from wommon.collect.insert import insert_entries
     from wommon.config import DetectSettings
     from wommon.detect.detector import detect_pending
     from wommon.store.models import Mention
 
-    texts = {
-        "complaint": "Acme charged me twice and refused a refund",
-        "queja": "Acme me cobró dos veces y no devuelve el dinero",
-        "praise": "Acme support was quick and kind",
-        "no brand": "Someone charged me twice and refused a refund",
-    }
+    complaint = "Acme charged me twice and refused a refund"
+    queja = "Acme me cobró dos veces y no devuelve el dinero"
+    praise = "Acme support was quick and kind"
+    no_brand = "Someone charged me twice and refused a refund"
     with transaction(engine) as session:
-        src = Source(
-            name="s", kind="rss", url="https://s.example", interval_seconds=900, next_due_at=START
+        insert_entries(
+            session, _a_source(session), _entries_of([complaint, queja, praise, no_brand]), START
         )
-        session.add(src)
-        session.flush()
-        entries = [
-            Entry(
-                uid=name,
-                url=f"https://s.example/{i}",
-                author="a",
-                title="",
-                text=t,
-                links=(),
-                published_at=START,
-                fingerprint=None,
-            )
-            for i, (name, t) in enumerate(texts.items())
-        ]
-        insert_entries(session, src, entries, START)
     analyze_pending(engine, Analyzer.for_brands((ACME,), DetectSettings()), START)
 
     def waiting() -> set[str]:
         with Session(engine) as session:
-            return set(session.exec(select(Mention.uid).where(col(Mention.detected_at).is_(None))))
+            return set(session.exec(select(Mention.text).where(col(Mention.detected_at).is_(None))))
 
-    assert waiting() == {"complaint", "queja"}
+    assert waiting() == {complaint, queja}
     report = detect_pending(engine, DetectSettings(), (ACME,), START)
     assert (report.mentions, report.incidents_opened) == (2, 1)
     assert waiting() == set()
