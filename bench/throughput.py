@@ -8,8 +8,9 @@ runs (`insert_entries`, `analyze_pending`, `detect_pending` until drained); the 
 `Analyzer.analyze_text` alone on the same texts, in the same process. Medians of `--runs`.
 
 The encoder is loaded before anything is timed (a daemon loads it once, on first use), and
-each line says where the end-to-end time went: inserting, analysing, detecting, and within
-detection the embeddings that place mentions no word, copy or link places.
+each line says where the end-to-end time went, as shares and as median milliseconds:
+inserting, analysing, detecting, and within detection the embeddings that place mentions
+no word, copy or link places.
 
     python bench/throughput.py [--mentions 3000] [--runs 3] [--database postgresql://...]
 """
@@ -210,7 +211,7 @@ def main() -> None:
     print(f"{args.mentions} mentions, medians of {args.runs} runs (encoder loaded beforehand)")
     print(
         f"{'length':8} {'database':10} {'e2e/s':>8} {'analysis/s':>11} {'ratio':>6}  "
-        "share of e2e time (insert/analyze/detect, detection's embeddings); counts"
+        "share of e2e time (insert/analyze/detect, detection's embeddings) = medians; counts"
     )
     for label, length in (("review", 200), ("blog", 2000)):
         items = texts(args.mentions, length)
@@ -218,6 +219,7 @@ def main() -> None:
         for db in ("sqlite", "postgres"):
             rates = []
             shares: list[dict[str, float]] = []
+            spent: list[dict[str, float]] = []
             counts: dict[str, int] = {}
             for run in range(args.runs):
                 if db == "sqlite":
@@ -233,14 +235,18 @@ def main() -> None:
                 rates.append(rate)
                 total = sum(watch.seconds[k] for k in ("insert", "analyze", "detect"))
                 shares.append({k: v / total for k, v in watch.seconds.items()})
+                spent.append(dict(watch.seconds))
             if not rates:
                 continue
             e2e = statistics.median(rates)
             share = {k: statistics.median(s[k] for s in shares) for k in shares[0]}
+            ms = {k: statistics.median(s[k] for s in spent) * 1000 for k in spent[0]}
             print(
                 f"{label:8} {db:10} {e2e:8.0f} {alone:11.0f} {e2e / alone:6.2f}  "
                 f"{share['insert']:.0%}/{share['analyze']:.0%}/{share['detect']:.0%} "
-                f"({share['embed']:.0%}); " + ", ".join(f"{k} {v}" for k, v in counts.items())
+                f"({share['embed']:.0%}) = {ms['insert']:.0f}/{ms['analyze']:.0f}/"
+                f"{ms['detect']:.0f} ({ms['embed']:.0f}) ms; "
+                + ", ".join(f"{k} {v}" for k, v in counts.items())
             )
 
 
