@@ -219,10 +219,8 @@ def _detect_brand(
     # Plain rows are read on the connection: the ORM's bookkeeping costs more than they do.
     connection = session.connection()
     rows = _batch(historical).rows(connection, {"now": now, "brand": brand, "limit": limit})
-    pending = [
-        Pending(**{**r._asdict(), "negative": bool(r.negative), "muted": bool(r.muted)})
-        for r in rows
-    ]
+    # The row holds Pending's fields in their order (PENDING_COLUMNS, weight, muted).
+    pending = [Pending(*(*r[:-3], bool(r.negative), r.weight, bool(r.muted))) for r in rows]
     joinable_now = joinable.read(connection, brand, historical, now, cfg)
     grouping = joinable_now.incidents
     incidents = IncidentRows(session)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -56,19 +56,10 @@ class Pending:
     muted: bool = False
 
 
-# What a Pending is read from (with its source's weight).
-PENDING_COLUMNS: tuple[Any, ...] = (
-    Mention.id,
-    Mention.uid,
-    Mention.title,
-    Mention.text,
-    Mention.brand,
-    Mention.domain,
-    Mention.author,
-    Mention.fingerprint,
-    Mention.links,
-    Mention.published_at,
-    Mention.negative,
+# What a Pending is read from, in its fields' order (its source's weight and whether its
+# site is muted follow): a row becomes a Pending by position, with no mapping built.
+PENDING_COLUMNS: tuple[Any, ...] = tuple(
+    getattr(Mention, f.name) for f in fields(Pending) if f.name not in ("weight", "muted")
 )
 
 
@@ -146,6 +137,8 @@ class Lookups:
         # incident -> domains heard, (domain, author) pairs heard
         self.domains: dict[int, set[str | None]] = defaultdict(set)
         self.authors: dict[int, set[tuple[str | None, str | None]]] = defaultdict(set)
+        # mention -> the uids it links to, parsed once a run (a run asks up to three times)
+        self.links: dict[int, list[str]] = {}
 
     @classmethod
     def load(
@@ -158,7 +151,8 @@ class Lookups:
                 connection, _copies, "fingerprint", chunk
             ):
                 found.copies[fingerprint or ""].append((mention_id or 0, incident_id or 0))
-        uids = {uid for m in batch for uid in linked_uids(m)}
+        found.links = {m.id: linked_uids(m) for m in batch}
+        uids = {uid for links in found.links.values() for uid in links}
         for chunk in _chunks(uids):
             for uid, incident_id in _ask(connection, _linked, "uid", chunk):
                 if incident_id is not None and len(found.linked[uid]) < LOOKUPS:
@@ -185,7 +179,10 @@ class Lookups:
         return [incident_id for _, incident_id in held]
 
     def linked_from(self, mention: Pending) -> list[int]:
-        return [i for uid in linked_uids(mention) for i in self.linked.get(uid, [])][:LOOKUPS]
+        links = self.links.get(mention.id)
+        if links is None:
+            links = linked_uids(mention)
+        return [i for uid in links for i in self.linked.get(uid, [])][:LOOKUPS]
 
     def heard_site(self, incident_id: int, mention: Pending) -> bool:
         return mention.domain in self.domains.get(incident_id, ())
