@@ -42,6 +42,8 @@ STOPWORDS = frozenset(
     """.split()  # noqa: SIM905
 )
 KEY_TERMS = 12
+# Word sets whose match a brand keeps between two changes to its stories.
+_DECIDED = 4096
 # A word used by at most this many of a brand's stories (or 1 in 100) singles one out.
 DISTINCTIVE_STORIES = 2
 # "charged", "charges" and "charge" are one term; Snowball is the stemmer Lucene ships.
@@ -110,10 +112,14 @@ class _Brand:
     # matches hundreds of mentions between two changes to its brand's stories.
     weights: dict[str, float] = field(default_factory=dict)
     totals: dict[int, float] = field(default_factory=dict)
+    # What words alone decided for a set of words, as the stories now stand: detection asks
+    # once to guess which mentions will need their meaning, and again to place them.
+    decided: dict[frozenset[str], Match | None] = field(default_factory=dict)
 
     def changed(self) -> None:
         self.weights.clear()
         self.totals.clear()
+        self.decided.clear()
 
     def idf(self, term: str) -> float:
         """BM25's: a term every story has weighs almost nothing, an unseen one most."""
@@ -233,6 +239,14 @@ class StoryIndex:
     def _by_terms(self, b: _Brand, words: frozenset[str]) -> Match | None:
         if not words:
             return None
+        if words in b.decided:
+            return b.decided[words]
+        if len(b.decided) >= _DECIDED:
+            b.decided.clear()
+        found = b.decided[words] = self._scored(b, words)
+        return found
+
+    def _scored(self, b: _Brand, words: frozenset[str]) -> Match | None:
         # Sums in a fixed order (fsum is exact): a set's order changes from run to run with
         # Python's string hashing, and float sums in another order can tip a close match.
         weight = {t: b.idf(t) for t in sorted(words)}
