@@ -39,6 +39,7 @@ from wommon.analyze.step import analyze_pending
 from wommon.collect.entry import build_entry
 from wommon.collect.insert import insert_entries
 from wommon.config import BrandSettings, DetectSettings
+from wommon.detect.cluster import term_set
 from wommon.detect.detector import detect_pending
 from wommon.store.db import make_engine, transaction, upgrade
 from wommon.store.models import Incident, Mention, Outbox, Source
@@ -151,8 +152,9 @@ def end_to_end(
         for i, (title, body) in enumerate(items)
     ]
     now = start + timedelta(seconds=20 * len(items) + 60)
-    # Cold, as a new process: no text embedded by an earlier run is kept.
+    # Cold, as a new process: no text embedded or weighed by an earlier run is kept.
     embed.forget_recent()
+    term_set.cache_clear()
     started = lap = time.perf_counter()
     for chunk in range(0, len(entries), 500):
         with transaction(engine) as session:

@@ -57,10 +57,13 @@ def terms(text: str, exclude: Iterable[str] = ()) -> Counter[str]:
     return Counter(_stem(w) for w in _WORD.findall(fold(text)) if w not in skip)
 
 
-def term_set(text: str) -> set[str]:
+@lru_cache(maxsize=2048)
+def term_set(text: str) -> frozenset[str]:
     """The distinct content words of a text, as `terms` finds them: each word stemmed once,
-    for a question of which words a text has, not how often."""
-    return {_stem(w) for w in set(_WORD.findall(fold(text))) - STOPWORDS}
+    for a question of which words a text has, not how often. Kept for the texts asked
+    about lately: an incident's headline is chosen again, from much the same mentions,
+    each time it escalates or re-opens."""
+    return frozenset(_stem(w) for w in set(_WORD.findall(fold(text))) - STOPWORDS)
 
 
 @lru_cache(maxsize=256)

@@ -3,21 +3,27 @@ or re-opens: its headline from its most representative mention, its aspect by ma
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, func, select
+from sqlalchemy import bindparam, func
+from sqlalchemy import select as columns
+from sqlmodel import Session, col
 
 from wommon.detect.cluster import term_set
 from wommon.detect.rows import IncidentRow
 from wommon.store.models import Mention
+from wommon.store.prepared import Prepared
+
+# Built once: every alert that opens, escalates or re-opens sends them.
+_ASPECT = Prepared(
+    columns(col(Mention.aspect))
+    .where(col(Mention.incident_id) == bindparam("incident"), col(Mention.aspect).is_not(None))
+    .group_by(col(Mention.aspect))
+    .order_by(func.count().desc(), col(Mention.aspect))
+    .limit(1)
+)
 
 
 def refresh_aspect(session: Session, incident: IncidentRow) -> None:
-    aspect = session.exec(
-        select(Mention.aspect)
-        .where(Mention.incident_id == incident.id, col(Mention.aspect).is_not(None))
-        .group_by(col(Mention.aspect))
-        .order_by(func.count().desc(), col(Mention.aspect))
-        .limit(1)
-    ).first()
+    aspect = _ASPECT.scalar(session.connection(), {"incident": incident.id})
     incident.aspect = aspect or incident.aspect
 
 
@@ -25,6 +31,12 @@ def refresh_aspect(session: Session, incident: IncidentRow) -> None:
 # is now), and how much of each text: the opening says what a post is about.
 _LABEL_CANDIDATES = 100
 _LABEL_CHARS = 400
+_CANDIDATES = Prepared(
+    columns(col(Mention.id), col(Mention.title), col(Mention.text))
+    .where(col(Mention.incident_id) == bindparam("incident"), col(Mention.negative).is_(True))
+    .order_by(col(Mention.id).desc())
+    .limit(_LABEL_CANDIDATES)
+)
 
 
 def refresh_label(session: Session, incident: IncidentRow) -> None:
@@ -35,12 +47,7 @@ def refresh_label(session: Session, incident: IncidentRow) -> None:
     key = set(incident.key_terms.split())
     if not key:
         return
-    rows = session.exec(
-        select(Mention.id, Mention.title, Mention.text)
-        .where(Mention.incident_id == incident.id, col(Mention.negative).is_(True))
-        .order_by(col(Mention.id).desc())
-        .limit(_LABEL_CANDIDATES)
-    ).all()
+    rows = _CANDIDATES.rows(session.connection(), {"incident": incident.id})
     best: tuple[int, int] | None = None
     label = incident.label
     for mention_id, title, text in rows:

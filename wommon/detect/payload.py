@@ -7,19 +7,50 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam
+from sqlalchemy import select as columns
+from sqlmodel import Session, col
 
 from wommon.detect.rows import IncidentRow
 from wommon.detect.timeline import MentionFact, growth, hourly
 from wommon.store.enums import Kind
 from wommon.store.models import Incident, Mention, Source
 from wommon.store.payload import Excerpt, Growth, HandledBy, IncidentNews, Timeline
+from wommon.store.prepared import Prepared
 
 EXCERPTS = 3
 EXCERPT_CHARS = 280
 # The sparkline's width, in hours.
 SPARK_HOURS = 8
+
+
+# The statements every alert sends, built once (detection raises many alerts a run when a
+# replay or a backfill walks history; building a statement costs more than running it).
+_EXAMPLES = Prepared(
+    columns(
+        col(Mention.id),
+        col(Mention.title),
+        col(Mention.url),
+        col(Mention.domain),
+        col(Mention.text),
+        col(Mention.language),
+        col(Mention.links),
+    )
+    .where(col(Mention.incident_id) == bindparam("incident"))
+    .order_by(col(Mention.sentiment), col(Mention.published_at))
+    .limit(EXCERPTS)
+)
+_LANGUAGES = Prepared(
+    columns(col(Mention.language))
+    .where(col(Mention.incident_id) == bindparam("incident"))
+    .distinct()
+)
+_RECENT = Prepared(
+    columns(col(Mention.published_at)).where(
+        col(Mention.incident_id) == bindparam("incident"),
+        col(Mention.published_at) >= bindparam("since"),
+    )
+)
 
 
 def incident_payload(
@@ -29,26 +60,11 @@ def incident_payload(
     window_hours: float,
     now: datetime,
 ) -> IncidentNews:
-    in_incident = col(Mention.incident_id) == incident.id
-    examples = session.exec(
-        select(Mention)
-        .where(in_incident)
-        .order_by(col(Mention.sentiment), col(Mention.published_at))
-        .limit(EXCERPTS)
-    ).all()
-    languages = sorted(
-        lang
-        for lang in session.exec(select(Mention.language).where(in_incident).distinct())
-        if lang
-    )
-
-    recent = list(
-        session.exec(
-            select(Mention.published_at).where(
-                in_incident, col(Mention.published_at) >= now - timedelta(hours=24)
-            )
-        )
-    )
+    connection = session.connection()
+    about = {"incident": incident.id}
+    examples = _EXAMPLES.rows(connection, about)
+    languages = sorted(lang for lang in _LANGUAGES.scalars(connection, about) if lang)
+    recent = _RECENT.scalars(connection, {**about, "since": now - timedelta(hours=24)})
 
     def since(hours: float) -> int:
         cutoff = now - timedelta(hours=hours)
@@ -106,7 +122,7 @@ def _timeline(session: Session, incident: Incident | IncidentRow) -> Timeline:
     """The story's growth curve, frozen with the escalation so its chart (posted in the
     thread) shows what was true when it escalated."""
     rows = session.execute(
-        sa_select(
+        columns(
             col(Mention.published_at),
             col(Mention.domain),
             col(Mention.author),
