@@ -30,16 +30,18 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
 
 Processor = Callable[[Any], Any]
+# A parameter the caller must give (the statement holds no value for it).
+_ASKED = object()
 
 
 @dataclass
 class _Compiled:
     sql: str
-    # Parameter names in the order the driver takes them; None when it takes a mapping.
-    order: tuple[str, ...] | None
-    # Values compiled into the statement (constants), already converted.
-    fixed: dict[str, Any]
-    converts: tuple[tuple[str, Processor], ...]
+    # Each parameter (in the order the driver takes them, when it takes a sequence rather
+    # than a mapping), its conversion, and its value when the statement holds it as a
+    # constant (already converted; _ASKED when the caller must give it).
+    plan: tuple[tuple[str, Processor | None, Any], ...]
+    positional: bool
     # Result columns: the row type and each column's type; which columns need converting
     # (and how) is known from the driver's first answer, as some conversions depend on
     # the type the database says it sent.
@@ -144,9 +146,11 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
     positions = compiled.positiontup
     return _Compiled(
         sql=compiled.string,
-        order=tuple(positions) if positions is not None else None,
-        fixed=fixed,
-        converts=tuple(converts.items()),
+        plan=tuple(
+            (name, converts.get(name), fixed.get(name, _ASKED))
+            for name in (positions if positions is not None else compiled.params)
+        ),
+        positional=positions is not None,
         row=row,
         types=tuple(column.type for column in columns),
     )
@@ -164,8 +168,9 @@ def _conversions(
 
 
 def _is_time(kind: TypeEngine[Any]) -> bool:
+    # A decorated type (UTCDateTime) says `object`: its implementation knows.
     try:
-        return kind.python_type is datetime
+        return getattr(kind, "impl_instance", kind).python_type is datetime
     except NotImplementedError:
         return False
 
@@ -178,16 +183,18 @@ def _remembered(convert: Processor) -> Processor:
 
 
 def _bind(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
-    values = {**compiled.fixed}
-    for name, value in params.items():
-        values[name] = value
-    for name, convert in compiled.converts:
-        value = params.get(name)
-        if value is not None:
-            values[name] = convert(value)
-    if compiled.order is None:
-        return values
-    return tuple(values[name] for name in compiled.order)
+    values = []
+    for name, convert, fixed in compiled.plan:
+        if name in params:
+            value = params[name]
+            values.append(convert(value) if convert is not None and value is not None else value)
+        elif fixed is _ASKED:
+            raise KeyError(name)
+        else:
+            values.append(fixed)
+    if compiled.positional:
+        return tuple(values)
+    return dict(zip((name for name, _, _ in compiled.plan), values, strict=True))
 
 
 def _row(compiled: _Compiled, found: Sequence[Any]) -> Any:
