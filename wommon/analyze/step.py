@@ -8,17 +8,19 @@ from collections import Counter
 from datetime import datetime
 
 from sqlalchemy import bindparam
+from sqlalchemy import select as columns
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import col
 
 from wommon.analyze.analyzer import Analyzer, Item
 from wommon.store import bulk, tally
 from wommon.store.db import transaction
 from wommon.store.models import Mention, Source
+from wommon.store.prepared import Prepared
 
-# Built once (every run sends it): the oldest mentions not analysed, locked for this run.
-_BATCH = (
-    select(Mention.id, Mention.title, Mention.text, Source.brand)
+# Prepared once (every run sends it): the oldest mentions not analysed, locked for this run.
+_BATCH = Prepared(
+    columns(col(Mention.id), col(Mention.title), col(Mention.text), col(Source.brand))
     .join(Source, col(Source.id) == col(Mention.source_id))
     .where(col(Mention.analyzed_at).is_(None))
     .order_by(col(Mention.id))
@@ -35,7 +37,7 @@ def analyze_pending(engine: Engine, analyzer: Analyzer, now: datetime, limit: in
     batches, and a crash gives the rows back with the transaction. It reads only the
     columns analysis needs and writes every verdict in one bulk update."""
     with transaction(engine) as session:
-        rows = session.execute(_BATCH, {"limit": limit}).all()
+        rows = _BATCH.rows(session.connection(), {"limit": limit})
         verdicts = []
         counted: Counter[tuple[str, str]] = Counter({tally.PENDING: -len(rows)})
         results = analyzer.analyze_many(

@@ -25,9 +25,10 @@ def update_by_id(
     if not rows:
         return
     names = tuple(name for name in rows[0] if name != "id")
+    keys = tuple((f"set_{n}", n) for n in names)
     _updating(model, names).run_many(
         session.connection(),
-        [{"row_id": row["id"], **{f"set_{n}": row[n] for n in names}} for row in rows],
+        [{"row_id": row["id"], **{key: row[n] for key, n in keys}} for row in rows],
     )
 
 
