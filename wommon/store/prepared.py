@@ -178,8 +178,10 @@ def _is_time(kind: TypeEngine[Any]) -> bool:
 def _remembered(convert: Processor) -> Processor:
     """A time's conversion, remembered: a run binds the same few hours and times again
     and again (a baseline asks for the same 169 hours an hour apart), and converting a
-    time costs ten times a look-up."""
-    return lru_cache(maxsize=4096)(convert)
+    time costs ten times a look-up. A few hundred per parameter: every time parameter of
+    every statement keeps its own, and a replay's many distinct times would otherwise
+    hold tens of megabytes."""
+    return lru_cache(maxsize=256)(convert)
 
 
 def _bind(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
