@@ -5,7 +5,8 @@ detection groups, opens incidents and queues alerts), in two lengths: review (~2
 characters) and blog (~2,000). For each length and each database (SQLite in a temporary
 file; PostgreSQL when one answers), the same mentions go through the real steps the daemon
 runs (`insert_entries`, `analyze_pending`, `detect_pending` until drained); the baseline is
-`Analyzer.analyze_text` alone on the same texts, in the same process. Medians of `--runs`.
+`Analyzer.analyze_text` alone on the same texts, in the same process, run just before each
+end-to-end run. Medians of `--runs`; the ratio is the median of each pair's ratio.
 
 The encoder is loaded before anything is timed (a daemon loads it once, on first use), and
 each line says where the end-to-end time went, as shares and as median milliseconds:
@@ -217,9 +218,12 @@ def main() -> None:
     )
     for label, length in (("review", 200), ("blog", 2000)):
         items = texts(args.mentions, length)
-        alone = statistics.median(analysis_alone(items) for _ in range(args.runs))
         for db in ("sqlite", "postgres"):
             rates = []
+            # Each end-to-end run is paired with a run of analysis alone just before it: on
+            # a shared machine the speed drifts, and a ratio of the two runs of one pair
+            # sees the same machine.
+            alones = []
             shares: list[dict[str, float]] = []
             spent: list[dict[str, float]] = []
             counts: dict[str, int] = {}
@@ -232,6 +236,7 @@ def main() -> None:
                     if found is None:
                         break
                     url = found
+                alones.append(analysis_alone(items))
                 watch = Stopwatch()
                 rate, counts = end_to_end(url, items, watch)
                 rates.append(rate)
@@ -241,10 +246,12 @@ def main() -> None:
             if not rates:
                 continue
             e2e = statistics.median(rates)
+            alone = statistics.median(alones)
+            ratio = statistics.median(r / a for r, a in zip(rates, alones, strict=True))
             share = {k: statistics.median(s[k] for s in shares) for k in shares[0]}
             ms = {k: statistics.median(s[k] for s in spent) * 1000 for k in spent[0]}
             print(
-                f"{label:8} {db:10} {e2e:8.0f} {alone:11.0f} {e2e / alone:6.2f}  "
+                f"{label:8} {db:10} {e2e:8.0f} {alone:11.0f} {ratio:6.2f}  "
                 f"{share['insert']:.0%}/{share['analyze']:.0%}/{share['detect']:.0%} "
                 f"({share['embed']:.0%}) = {ms['insert']:.0f}/{ms['analyze']:.0f}/"
                 f"{ms['detect']:.0f} ({ms['embed']:.0f}) ms; "
