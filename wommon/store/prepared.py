@@ -11,7 +11,8 @@ transaction. A driver error is raised as SQLAlchemy raises it, so the one place 
 storage errors into messages (store/db.py) still sees it; a connection the error shows
 dead is invalidated, as SQLAlchemy would.
 
-For statements sent at every step of a run; the rest stay plain SQLAlchemy.
+For statements sent at every step of a run (and with every alert); the rest stay plain
+SQLAlchemy.
 """
 
 from __future__ import annotations
