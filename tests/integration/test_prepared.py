@@ -122,3 +122,40 @@ def test_a_list_expanded_at_execution_is_refused(engine: Engine) -> None:
     )
     with transaction(engine) as session, pytest.raises(ValueError, match="expand"):
         expanding.rows(session.connection(), {"uids": ["a"]})
+
+
+def test_a_time_is_converted_once_and_a_missing_parameter_is_refused(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run binds the same times again and again: each distinct instant is converted once
+    per parameter (the same instant in another zone included), and a row that leaves out
+    a parameter the statement asks for is refused rather than sent with a gap."""
+    from wommon.store.types import UTCDateTime
+
+    converted: list[datetime] = []
+    convert = UTCDateTime.process_bind_param
+
+    def counted(self: UTCDateTime, value: datetime | None, dialect: object) -> object:
+        if value is not None:
+            converted.append(value)
+        return convert(self, value, dialect)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(UTCDateTime, "process_bind_param", counted)
+    adding = Prepared(
+        insert(BrandHour).values(brand=bindparam("b"), hour=bindparam("h"), negative=1)
+    )
+    elsewhere = HOUR.astimezone(timezone(timedelta(hours=3)))
+    later = HOUR + timedelta(hours=1)
+    rows = [{"b": "A", "h": HOUR}, {"b": "B", "h": elsewhere}, {"b": "C", "h": HOUR}]
+    with transaction(engine) as session:
+        adding.run_many(session.connection(), [*rows, {"b": "A", "h": later}])
+        hours = Prepared(select(col(BrandHour.brand), col(BrandHour.hour)))
+        assert sorted(hours.rows(session.connection(), {})) == [
+            ("A", HOUR),
+            ("A", later),
+            ("B", HOUR),
+            ("C", HOUR),
+        ]
+    assert converted == [HOUR, later]
+    with transaction(engine) as session, pytest.raises(KeyError, match="h"):
+        adding.run_many(session.connection(), [{"b": "D"}])
