@@ -93,6 +93,28 @@ def test_the_rules_say_the_same_on_every_written_post() -> None:
             assert complaint_score(text, sentiment) == _every_pattern_run(text, sentiment)
 
 
+def test_the_rules_say_the_same_on_long_posts() -> None:
+    """A long text is matched where its words open, not scanned: joined written posts
+    (blog-length, every phrase of the tables somewhere among them) say the same."""
+    posts = _written_posts()
+    for size in (2, 7, 25):
+        for first in range(0, len(posts) - size, size):
+            text = " ".join(posts[first : first + size])
+            assert complaint_score(text, -0.2) == _every_pattern_run(text, -0.2)
+
+
+def test_a_long_text_is_tried_at_each_place_a_word_opens_like_the_pattern() -> None:
+    text = "stillness and noise " * 10 + "then still no reply, still waiting"
+    starts = word_starts(text)
+    rule = gated(re.compile(r"\bstill (waiting|no)\b"))
+    assert starts.places(frozenset({"sti"})) == [m.start() for m in re.finditer(r"\bstill", text)]
+    found = rule.search(text, starts)
+    assert found is not None and (found.start(), found.group(0)) == (
+        text.index("still no"),
+        "still no",
+    )
+
+
 # Words and pieces the tables are made of, so that random posts hit their phrases, their
 # near misses ("stillness", "noon") and the places gates look (starts of text, apostrophes).
 _PIECES = [

@@ -11,13 +11,17 @@ the same, found in less than half the time.
 The opening words are read from the pattern's own parse, so a table stays the only place
 its phrases are written. A pattern that can begin any other way (a digit class, a
 lookaround, a phrase with no word boundary before it) gets no gate and always runs.
+
+In a text longer than a tweet, a gated pattern is not scanned from end to end either: it
+is tried only where a word opens as it can. A blog post has a few such places for most
+patterns and two thousand for a scan, so the rules cost a long post half what they did.
 """
 
 from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable, Set
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +30,9 @@ from typing import Any
 _HEAD = 3
 _LENGTHS = tuple(range(1, _HEAD + 1))
 _WORD = re.compile(r"\w+")
+# Shorter texts are searched in one scan: below about a tweet's length that is cheaper
+# than noting where each word opens (measured on complaints/dev.csv posts).
+_SCAN_BELOW = 100
 
 
 @dataclass(frozen=True)
@@ -34,21 +41,52 @@ class Gated:
     # The first letters of every word the pattern can begin with; None: it always runs.
     heads: frozenset[str] | None
 
-    def search(self, folded: str, starts: Set[str]) -> re.Match[str] | None:
+    def search(self, folded: str, starts: Starts) -> re.Match[str] | None:
         """`pattern.search(folded)`, skipped when `starts` (word_starts of the same text)
-        shows it cannot match."""
-        if self.heads is not None and self.heads.isdisjoint(starts):
+        shows it cannot match. In a long text it is tried only where a word opens as the
+        pattern can: the leftmost of those matches is the leftmost match."""
+        if self.heads is None:
+            return self.pattern.search(folded)
+        if self.heads.isdisjoint(starts.heads):
             return None
-        return self.pattern.search(folded)
+        if len(folded) < _SCAN_BELOW:
+            return self.pattern.search(folded)
+        for at in starts.places(self.heads):
+            match = self.pattern.match(folded, at)
+            if match is not None:
+                return match
+        return None
 
 
 def gated(pattern: re.Pattern[str]) -> Gated:
     return Gated(pattern, _heads(pattern))
 
 
-def word_starts(text: str) -> set[str]:
-    """The first one, two and three letters of every word of `text`."""
-    return {word[:n] for word in _WORD.findall(text) for n in _LENGTHS}
+class Starts:
+    """The first one, two and three letters of every word of a text and, in a long text,
+    where the words opening with each begin."""
+
+    __slots__ = ("_places", "heads")
+
+    def __init__(self, text: str) -> None:
+        self._places: dict[str, list[int]] = {}
+        if len(text) < _SCAN_BELOW:
+            self.heads = {word[:n] for word in _WORD.findall(text) for n in _LENGTHS}
+            return
+        for word in _WORD.finditer(text):
+            at, letters = word.start(), word.group()
+            for head in {letters[:n] for n in _LENGTHS}:
+                self._places.setdefault(head, []).append(at)
+        self.heads = set(self._places)
+
+    def places(self, heads: frozenset[str]) -> list[int]:
+        """Where the words opening with one of `heads` begin, in order (a long text)."""
+        found = [self._places[h] for h in heads if h in self._places]
+        return found[0] if len(found) == 1 else sorted({at for f in found for at in f})
+
+
+def word_starts(text: str) -> Starts:
+    return Starts(text)
 
 
 def _heads(pattern: re.Pattern[str]) -> frozenset[str] | None:
