@@ -20,7 +20,7 @@ _EN = [
     # the promise not kept
     (
         2.0,
-        r"\b(never|still (not|hasn'?t|haven'?t)|has ?n[o']t|did ?n[o']t|not yet) (arriv|receiv|deliver|show|come|came|got|get|ship|fix|refund|respond|repl|answer|call)\w*",
+        r"\b(never|still (not|hasn'?t|haven'?t)|(has|have) ?n[o']t( yet)?|did ?n[o']t|not yet) (arriv|receiv|deliver|show|come|came|got|get|ship|fix|refund|respond|repl|answer|call)\w*",
     ),
     (
         2.0,
@@ -37,7 +37,48 @@ _EN = [
     ),
     (
         1.3,
-        r"\b(not|n[o']t|never|stopped|stop|won'?t|can'?t|cannot|unable to|fails? to|failed to) (work|load|open|connect|log ?in|sign ?in|access|charge|print|sync|update|play|send|arrive)\w*",
+        r"\b(not|n[o']t|never|stopped|stop|won'?t|can'?t|cannot|unable to|not able to|fails? to|failed to|(will|would|does|did|do|is|are) ?n[o']t) (work|load|open|connect|log ?in|sign ?in|access|charge|print|sync|update|play|send|arrive|turn on|start|boot|let(ting)? (me|us)|allow(ing)? (me|us)|pair|stream|download|install)\w*",
+    ),
+    # the thing itself failing: down, slow, broken apart, gone
+    (
+        1.2,
+        r"\b(is|are|been|still) (down|offline)\b|\b(power|internet|wifi|service|signal|connection|network|site|website|app|server|servers|system) (is |are |was |has been |went |keeps going )?(down|out|offline)\b|\boutages?\b|\bdown (since|again|all (day|night|morning|evening|weekend))\b",
+    ),
+    (
+        1.0,
+        r"\b(so|too|very|really|super|painfully|extremely) slow\b|\bslow(est)? (internet|wifi|connection|speeds?|service|performance|delivery|response|loading)\b",
+    ),
+    (
+        1.2,
+        r"\b(stopped|stops|keeps?|kept) (working|running|crashing|freezing|dropping|disconnecting|turning off|shutting down|restarting|rebooting)\b|\b(falling|fell|came|coming) apart\b|\b(disappeared|vanished)\b|\b(powering|turning|shutting) (off|down) on (its|it's) own\b",
+    ),
+    (
+        1.0,
+        r"\b(expired|stale|rotten|mou?ldy|undercooked|soggy|stinks|inedible|disgusting|gross|nasty|unsafe|dangerous)\b",
+    ),
+    # no answer from the company
+    (
+        1.3,
+        r"\b(have ?n[o']t|has ?n[o']t|not|never|still not) (heard|had) (back|anything|a (reply|response|call|word))\b|\bstill (got|get|getting|heard) nothing\b",
+    ),
+    # money taken, trust broken, something taken away
+    (
+        1.2,
+        r"\b(scam\w*|rip(ping|ped)? (me|us|people|customers) off|rip-?off|fraud\w*|let(ting)? (me|us) down|lied|lying|misleading|false advertising)\b",
+    ),
+    (
+        1.0,
+        r"\b(price (increase|hike|rise)|prices? (went|go|going) up|overpriced|too expensive|so expensive|discontinu\w*|(got|get|getting) rid of|out of stock|sold out|restock\w*|back in stock)\b",
+    ),
+    # the customer leaving
+    (
+        1.3,
+        r"\b(never (again|buying|using|flying|shopping|ordering)|last time i (buy|use|fly|shop|order)|take my (business|money) elsewhere|find (another|a new) (brand|provider|company|bank|airline|carrier)|(won'?t|will not|never) be (buying|using|flying|shopping|ordering|back)|cancel(l?ing)? my (account|subscription|contract|membership|service))\b",
+    ),
+    # thanks that are not: "thanks for ruining my morning"
+    (
+        2.4,
+        r"\b(thanks?|thank you)( so much| a lot)?( @\w+)? for (ruining|nothing|wasting|ignoring|making me|leaving me|the (lack|delay|wait))|\blove (it )?when\b",
     ),
     (
         1.2,
@@ -47,7 +88,7 @@ _EN = [
     # how people were treated, and the state of the place: staff, empathy, tangibles
     (
         1.3,
-        r"\b(rude|yell(ed|ing)|shout(ed|ing)|incompetent|unprofessional|condescending|hung up|laughed at|rolled (her|his|their) eyes|filthy|dirty|smelly|smelled|unusable|out of order|rusty|nightmare|ignor(es|ed|ing)|inflexible)\b|\brefus(ed|es|ing) to\b|\b(won'?t|would ?n[o']t|did ?n[o']t|do ?n[o']t|does ?n[o']t) (listen|care|help|budge)\w*|\btreated (me|us) like\b|\b(broke|broken) (again|down)\b|\bsupposed to\b|\bwithout (asking|notice|warning)\b|\bnever (ordered|did|called)\b",
+        r"\b(rude|hangs up|yell(ed|ing)|shout(ed|ing)|incompetent|unprofessional|condescending|hung up|laughed at|rolled (her|his|their) eyes|filthy|dirty|smelly|smelled|unusable|out of order|rusty|nightmare|ignor(es|ed|ing)|inflexible)\b|\brefus(ed|es|ing) to\b|\b(won'?t|would ?n[o']t|did ?n[o']t|do ?n[o']t|does ?n[o']t) (listen|care|help|budge)\w*|\btreated (me|us) like\b|\b(broke|broken) (again|down)\b|\bsupposed to\b|\bwithout (asking|notice|warning)\b|\bnever (ordered|did|called)\b",
     ),
     (1.0, r"\b(hung up|on hold|put me on hold|transferred|waited|waiting|wait time|queue)\b"),
     (
@@ -56,7 +97,7 @@ _EN = [
     ),
     (
         0.8,
-        r"\b(why (is|are|does|do|did|can'?t|won'?t|isn'?t)|what happened|how (long|many more|hard)|seriously)\b",
+        r"\b(why (is|are|does|do|did|can'?t|won'?t|isn'?t|don'?t|doesn'?t|didn'?t|wasn'?t|has|have)|what happened|what gives|how (long|many more|hard)|seriously)\b",
     ),
     (
         0.7,
@@ -108,6 +149,27 @@ _ES = [
         0.5,
         r"\b(atencion al cliente|servicio tecnico|harto|harta|hartos|indignad\w*|decepcion\w*)\b",
     ),
+    (1.3, r"\bno (me|nos) (deja|dejan|permite|permiten)\b"),
+    (
+        1.2,
+        r"\b(esta|estan|sigue|siguen|lleva|llevan) caid[oa]s?\b|\bse (ha )?caido\b|\bdejo de funcionar\b|\bdeja de funcionar\b|\bse (apaga|desmonta|deshace) sol[oa]\b",
+    ),
+    (1.0, r"\b(muy|super|demasiado|tan) lent[oa]s?\b|\blentisim[oa]s?\b"),
+    (1.0, r"\b(caducad[oa]s?|podrid[oa]s?|asqueros[oa]s?|mohos[oa]s?|incomible|peligros[oa]s?)\b"),
+    (
+        1.3,
+        r"\b(no|nunca) (me|nos) (han|ha) (contestado|respondido|llamado|devuelto)\b|\bsigo sin (respuesta|saber nada|noticias)\b",
+    ),
+    (1.2, r"\b(me|nos) (han )?(timado|estafado|enganado|mentido)\b|\bpublicidad enganosa\b"),
+    (
+        1.0,
+        r"\b(subida de precio|han subido (el precio|la tarifa|la cuota)|ya no (venden|hacen|tienen)|agotad[oa]s?)\b",
+    ),
+    (
+        1.3,
+        r"\b(nunca mas|ultima vez que) (compro|vuelo|pido|voy)\b|\bme (doy|di|voy a dar) de baja\b|\bme cambio de compania\b",
+    ),
+    (2.4, r"\bgracias por (nada|arruinar\w*|dejarme|ignorar\w*)\b"),
 ]
 _SOFTEN = [
     (-1.2, r"^(how|can|could|where|what|is there|do you|does|when|who)\b[^.!]*\?\s*$"),
