@@ -42,7 +42,7 @@ _EN = [
     # the thing itself failing: down, slow, broken apart, gone
     (
         1.2,
-        r"\b(is|are|been|still) (down|offline)\b|\b(power|internet|wifi|service|signal|connection|network|site|website|app|server|servers|system) (is |are |was |has been |went |keeps going )?(down|out|offline)\b|\boutages?\b|\bdown (since|again|all (day|night|morning|evening|weekend))\b",
+        r"\b(is|are|been|still) (down|offline)\b|\b(power|internet|wifi|services?|signal|connection|network|sites?|websites?|apps?|servers?|systems?) (is |are |was |were |has been |have been |went |keeps going )?(down|out|offline)\b|\b(is|are) (the |your |my )?(apps?|sites?|websites?|servers?|systems?|services?|lines?|internet|wifi|network) (down|offline)\b|\boutages?\b|\bdown (since|again|all (day|night|morning|evening|weekend))\b",
     ),
     (
         1.0,
