@@ -107,6 +107,14 @@ def test_spanish_lexicon_negates_and_boosts() -> None:
     assert spanish_score("la tienda abre a las diez") == LexiconScore(0.0, 0)
 
 
+def test_spanish_lexicon_reads_a_plural_as_its_singular() -> None:
+    """The lexicon lists one form; "incómodas" is read as "incómoda", "deplorables" as
+    "deplorable". Gender is not guessed: "ganas" (wish) is not "gano" (won)."""
+    assert spanish_score("camas incómodas") == spanish_score("cama incómoda")
+    assert spanish_score("baños deplorables") == spanish_score("baño deplorable")
+    assert spanish_score("tengo ganas de verte").hits == 0
+
+
 def test_other_languages_are_recorded_not_guessed(analyzer: Analyzer) -> None:
     result = analyzer.analyze_text("", "Acme hat mir zweimal die Rechnung geschickt, unglaublich")
     assert result.language == "de"

@@ -24,6 +24,15 @@ from wommon.runs.evaluation import binary_scores, three_class_scores
         "Me colgaron el teléfono y sigo esperando el reembolso",
         "Me cobraron dos veces la factura, nadie contesta",
         "Acme me colgó el teléfono otra vez. Worst week ever",
+        # A fault reported plainly, often as a question to support.
+        "@acme my earbuds will not turn on, any ideas?",
+        "@acme it's not letting me log in to my account",
+        "@acme why are the apps down?",
+        "@acme I emailed on Monday and have not heard back",
+        "@acme the printer stopped working after a week",
+        "@acme never buying from you again",
+        "@acme no me deja entrar en la cuenta",
+        "La atención deja mucho que desear, no lo recomiendo",
     ],
 )
 def test_complaints_without_sentiment_words_are_caught(text: str) -> None:
@@ -43,6 +52,15 @@ def test_complaints_without_sentiment_words_are_caught(text: str) -> None:
 )
 def test_praise_and_plain_questions_are_not_complaints(text: str, sentiment: float) -> None:
     assert complaint_score(text, sentiment).probability < 0.5
+
+
+def test_thanks_that_are_not_are_read_as_a_complaint() -> None:
+    """Irony: "thanks" pulls a post down, unless it thanks the brand for a harm. VADER
+    reads both as positive (0.44 and 0.23)."""
+    sincere = complaint_score("thanks @acme for sorting my order so fast", 0.44)
+    ironic = complaint_score("thanks @acme for ruining my morning", 0.23)
+    assert sincere.probability < 0.5 <= ironic.probability
+    assert ironic.cues == ("thanks @acme for ruining",)
 
 
 @pytest.mark.parametrize(

@@ -161,13 +161,14 @@ _ES = [
         r"\b(no|nunca) (me|nos) (han|ha) (contestado|respondido|llamado|devuelto)\b|\bsigo sin (respuesta|saber nada|noticias)\b",
     ),
     (1.2, r"\b(me|nos) (han )?(timado|estafado|enganado|mentido)\b|\bpublicidad enganosa\b"),
+    (1.2, r"\b(deja|dejan|dejaba|dejaban) (mucho |bastante )?que desear\b"),
     (
         1.0,
         r"\b(subida de precio|han subido (el precio|la tarifa|la cuota)|ya no (venden|hacen|tienen)|agotad[oa]s?)\b",
     ),
     (
         1.3,
-        r"\b(nunca mas|ultima vez que) (compro|vuelo|pido|voy)\b|\bme (doy|di|voy a dar) de baja\b|\bme cambio de compania\b",
+        r"\b(nunca mas|ultima vez que) (compro|vuelo|pido|voy)\b|\bme (doy|di|voy a dar) de baja\b|\bme cambio de compania\b|\bno (volvere|volveremos|repetire|repetiremos)\b|\bno (lo |la |los |las )?(recomiendo|recomendaria|recomendamos)\b",
     ),
     (2.4, r"\bgracias por (nada|arruinar\w*|dejarme|ignorar\w*)\b"),
 ]

@@ -63,12 +63,22 @@ def spanish_only_words() -> frozenset[str]:
     return frozenset(w for w in _valences() if w not in english)
 
 
+def _valence(valences: dict[str, float], word: str) -> float | None:
+    """The valence of `word` or, when the lexicon lists it in the singular, of that:
+    "incomodas" is "incomoda", "sucios" is "sucio", "deplorables" is "deplorable"."""
+    found = valences.get(word)
+    if found is not None or len(word) < 4 or word[-1] != "s":
+        return found
+    found = valences.get(word[:-1])
+    return found if found is not None or word[-2] != "e" else valences.get(word[:-2])
+
+
 def spanish_score(text: str) -> LexiconScore:
     valences = _valences()
     words = _WORD.findall(fold(text))
     total, hits = 0.0, 0
     for i, word in enumerate(words):
-        valence = valences.get(word)
+        valence = _valence(valences, word)
         if valence is None:
             continue
         hits += 1
