@@ -115,6 +115,18 @@ def test_spanish_lexicon_reads_a_plural_as_its_singular() -> None:
     assert spanish_score("tengo ganas de verte").hits == 0
 
 
+def test_spanish_lexicon_reads_laughter_a_turn_and_little_as_vader_would() -> None:
+    """Laughter is "haha" (positive), whatever its length; after "pero" ("but") a
+    sentence counts more than before it; "poco amable" is not kind, "un poco caro" is
+    still dear."""
+    assert spanish_score("jajajaja").compound == spanish_score("jaja").compound > 0
+    assert spanish_score("ja").hits == 0
+    assert spanish_score("es bonita pero sucia").compound < 0
+    assert spanish_score("es sucia pero bonita").compound > 0
+    assert spanish_score("personal poco amable").compound < 0 < spanish_score("amable").compound
+    assert spanish_score("un poco caro").compound == spanish_score("caro").compound < 0
+
+
 def test_other_languages_are_recorded_not_guessed(analyzer: Analyzer) -> None:
     result = analyzer.analyze_text("", "Acme hat mir zweimal die Rechnung geschickt, unglaublich")
     assert result.language == "de"

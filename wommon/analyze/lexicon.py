@@ -1,5 +1,6 @@
 """Spanish sentiment words, VADER's way: a valence per word, boosted by "muy", turned over
-by a negation just before, summed and squashed into [-1, 1].
+by a negation just before ("no es limpio", "poco amable"), weighed by which side of a
+"pero" it stands, summed and squashed into [-1, 1]. Laughter counts as VADER's "haha".
 
 The shipped model (`model.py`) reads the whole sentence but misjudges short ones ("Buen
 hotel" came out slightly negative, "Hotel de pésima calidad" positive): a sentence that
@@ -17,6 +18,9 @@ from importlib import resources
 from wommon.analyze.text import fold
 
 _WORD = re.compile(r"[^\W\d_]+")
+# "jaja", "jajajaj", "jejeje", "jsjs", "xd": laughter of any length.
+_LAUGHTER = re.compile(r"a?(?:ja|je|ji){2,}j?|(?:js){2,}j?|x+d+")
+_LAUGH = 2.0  # VADER's "haha"
 # "no", "nunca", "ni"... within three words before: "no es limpio" is not clean.
 _NEGATIONS = frozenset("no nunca ni sin jamas tampoco nada".split())  # noqa: SIM905
 _NEGATION_SCOPE = 3
@@ -65,10 +69,15 @@ def spanish_only_words() -> frozenset[str]:
 
 def _valence(valences: dict[str, float], word: str) -> float | None:
     """The valence of `word` or, when the lexicon lists it in the singular, of that:
-    "incomodas" is "incomoda", "sucios" is "sucio", "deplorables" is "deplorable"."""
+    "incomodas" is "incomoda", "sucios" is "sucio", "deplorables" is "deplorable". Laughter
+    in any length ("jajaja", "jejeje", "xd") is "jaja", as VADER rates "haha"."""
     found = valences.get(word)
-    if found is not None or len(word) < 4 or word[-1] != "s":
+    if found is not None:
         return found
+    if word[0] in "ajx" and _LAUGHTER.fullmatch(word):
+        return _LAUGH
+    if len(word) < 4 or word[-1] != "s":
+        return None
     found = valences.get(word[:-1])
     return found if found is not None or word[-2] != "e" else valences.get(word[:-2])
 
@@ -76,15 +85,21 @@ def _valence(valences: dict[str, float], word: str) -> float | None:
 def spanish_score(text: str) -> LexiconScore:
     valences = _valences()
     words = _WORD.findall(fold(text))
+    # VADER's "but": what follows "pero" counts half again, what precedes it half.
+    turn = words.index("pero") if "pero" in words else -1
     total, hits = 0.0, 0
     for i, word in enumerate(words):
         valence = _valence(valences, word)
         if valence is None:
             continue
         hits += 1
+        if turn >= 0:
+            valence *= 0.5 if i < turn else 1.5
         if i and words[i - 1] in _BOOSTERS:
             valence *= 1 + _BOOSTERS[words[i - 1]]
-        if any(w in _NEGATIONS for w in words[max(0, i - _NEGATION_SCOPE) : i]):
+        if any(w in _NEGATIONS for w in words[max(0, i - _NEGATION_SCOPE) : i]) or (
+            i and words[i - 1] == "poco" and (i < 2 or words[i - 2] != "un")
+        ):
             valence *= _NEGATION
         total += valence
     return LexiconScore(total / math.sqrt(total * total + _ALPHA) if hits else 0.0, hits)
