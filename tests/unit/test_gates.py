@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from wommon.analyze import complaint
 from wommon.analyze.complaint import ComplaintScore, complaint_score
-from wommon.analyze.gates import gated, word_starts
+from wommon.analyze.gates import Starts, gated
 from wommon.analyze.text import fold
 
 TRAINING = Path(__file__).resolve().parents[2] / "training" / "data"
@@ -65,14 +65,14 @@ def test_a_pattern_is_gated_by_the_words_it_can_open_with(pattern: str, heads: s
 def test_a_pattern_that_can_open_otherwise_always_runs(pattern: str) -> None:
     rule = gated(re.compile(pattern))
     assert rule.heads is None
-    assert rule.search("", word_starts("")) is None  # run, and found nothing
+    assert rule.search("", Starts("")) is None  # run, and found nothing
 
 
 def test_a_gated_pattern_is_skipped_only_when_no_word_opens_like_it() -> None:
     rule = gated(re.compile(r"\bstill (waiting|no)\b"))
-    assert rule.search("all fine here", word_starts("all fine here")) is None
+    assert rule.search("all fine here", Starts("all fine here")) is None
     text = "stillness, then still waiting"
-    found = rule.search(text, word_starts(text))
+    found = rule.search(text, Starts(text))
     assert found is not None and found.group(0) == "still waiting"
 
 
@@ -105,7 +105,7 @@ def test_the_rules_say_the_same_on_long_posts() -> None:
 
 def test_a_long_text_is_tried_at_each_place_a_word_opens_like_the_pattern() -> None:
     text = "stillness and noise " * 10 + "then still no reply, still waiting"
-    starts = word_starts(text)
+    starts = Starts(text)
     rule = gated(re.compile(r"\bstill (waiting|no)\b"))
     assert starts.places(frozenset({"sti"})) == [m.start() for m in re.finditer(r"\bstill", text)]
     found = rule.search(text, starts)

@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from wommon.analyze.gates import Gated, gated, word_starts
+from wommon.analyze.gates import Gated, Starts, gated
 from wommon.analyze.text import fold
 
 _EN = [
@@ -207,7 +207,7 @@ class ComplaintScore:
 def complaint_score(text: str, sentiment: float) -> ComplaintScore:
     """Probability that `text` reports a bad experience, and the cues that said so."""
     folded = fold(text).replace("\u2019", "'")
-    starts = word_starts(folded)
+    starts = Starts(folded)
     total = _BIAS + _VADER_WEIGHT * sentiment
     cues = []
     for weight, pattern in _PATTERNS:

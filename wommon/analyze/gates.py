@@ -42,14 +42,14 @@ class Gated:
     heads: frozenset[str] | None
 
     def search(self, folded: str, starts: Starts) -> re.Match[str] | None:
-        """`pattern.search(folded)`, skipped when `starts` (word_starts of the same text)
+        """`pattern.search(folded)`, skipped when `starts` (Starts of the same text)
         shows it cannot match. In a long text it is tried only where a word opens as the
         pattern can: the leftmost of those matches is the leftmost match."""
         if self.heads is None:
             return self.pattern.search(folded)
         if self.heads.isdisjoint(starts.heads):
             return None
-        if len(folded) < _SCAN_BELOW:
+        if starts.short:
             return self.pattern.search(folded)
         for at in starts.places(self.heads):
             match = self.pattern.match(folded, at)
@@ -66,11 +66,13 @@ class Starts:
     """The first one, two and three letters of every word of a text and, in a long text,
     where the words opening with each begin."""
 
-    __slots__ = ("_places", "heads")
+    __slots__ = ("_places", "heads", "short")
 
     def __init__(self, text: str) -> None:
         self._places: dict[str, list[int]] = {}
-        if len(text) < _SCAN_BELOW:
+        # A short text is searched whole: where its words begin is not noted.
+        self.short = len(text) < _SCAN_BELOW
+        if self.short:
             self.heads = {word[:n] for word in _WORD.findall(text) for n in _LENGTHS}
             return
         for word in _WORD.finditer(text):
@@ -83,10 +85,6 @@ class Starts:
         """Where the words opening with one of `heads` begin, in order (a long text)."""
         found = [self._places[h] for h in heads if h in self._places]
         return found[0] if len(found) == 1 else sorted({at for f in found for at in f})
-
-
-def word_starts(text: str) -> Starts:
-    return Starts(text)
 
 
 def _heads(pattern: re.Pattern[str]) -> frozenset[str] | None:
