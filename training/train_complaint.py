@@ -21,24 +21,21 @@ redistributed.
 
 from __future__ import annotations
 
-import argparse
-import csv
 import itertools
-import random
 import sys
 from pathlib import Path
 
 import numpy as np
+from inputs import ROOT, arguments, halves, rows
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from wommon.analyze.analyzer import Analyzer, Item  # noqa: E402
-from wommon.analyze.brands import BrandMatcher  # noqa: E402
-from wommon.analyze.fitting import fit  # noqa: E402
-from wommon.analyze.head import SHIPPED, Head, Task  # noqa: E402
-from wommon.config import DetectSettings  # noqa: E402
-from wommon.runs.evaluation import binary_scores  # noqa: E402
+from wommon.analyze.analyzer import Analyzer, Item
+from wommon.analyze.brands import BrandMatcher
+from wommon.analyze.fitting import fit
+from wommon.analyze.head import SHIPPED, Head, Task
+from wommon.config import DetectSettings
+from wommon.runs.evaluation import binary_scores
 
 OUT = ROOT / "wommon" / "analyze" / SHIPPED
 WRITTEN = ("complaints_en.txt", "complaints_es.txt")
@@ -64,21 +61,12 @@ def written(path: Path) -> list[tuple[str, str]]:
     return pairs
 
 
-def rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", nargs="?", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help="also print out-of-sample figures: the cut-offs tuned on each half of "
+    args = arguments(
+        __doc__.splitlines()[0],
+        check="also print out-of-sample figures: the cut-offs tuned on each half of "
         "complaints/dev.csv (random.Random(0)) and scored on the other",
     )
-    args = parser.parse_args()
     data = args.data
     own = [pair for name in WRITTEN for pair in written(ROOT / "training" / "data" / name)]
     vader = [
@@ -154,16 +142,11 @@ def _tuned(head: Head, analyzer: Analyzer, labelled: list[dict[str, str]]) -> He
 def _check(head: Head, analyzer: Analyzer, labelled: list[dict[str, str]]) -> None:
     """Macro-F1, and precision and recall on the rows addressed to a company (domain not
     random_*), of each half with the cut-offs tuned on the other."""
-    order = list(range(len(labelled)))
-    random.Random(0).shuffle(order)
-    halves = (
-        [labelled[i] for i in order[: len(order) // 2]],
-        [labelled[i] for i in order[len(order) // 2 :]],
-    )
+    split = [[labelled[i] for i in half] for half in halves(len(labelled))]
     for k, name in enumerate("AB"):
-        tuned = _tuned(head, analyzer, halves[1 - k])
+        tuned = _tuned(head, analyzer, split[1 - k])
         judged = Analyzer(BrandMatcher(()), DetectSettings().negative_sentiment, tuned)
-        scored = halves[k]
+        scored = split[k]
         flags = [
             a.negative
             for a in judged.analyze_many([Item("", r["text"]) for r in scored], require_brand=False)

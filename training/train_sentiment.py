@@ -21,36 +21,28 @@ that may not be redistributed. `--check` first prints what the model scores out 
 
 from __future__ import annotations
 
-import argparse
-import csv
 import itertools
-import random
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from inputs import ROOT, arguments, halves, rows
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from wommon.analyze import head  # noqa: E402
-from wommon.analyze.analyzer import Analysis, Analyzer, Item  # noqa: E402
-from wommon.analyze.brands import BrandMatcher  # noqa: E402
-from wommon.analyze.embed import embed  # noqa: E402
-from wommon.analyze.model import CLASSES, SentimentModel  # noqa: E402
-from wommon.config import DetectSettings  # noqa: E402
-from wommon.runs.evaluation import binary_scores, three_class_scores  # noqa: E402
+from wommon.analyze import head
+from wommon.analyze.analyzer import Analysis, Analyzer, Item
+from wommon.analyze.brands import BrandMatcher
+from wommon.analyze.embed import embed
+from wommon.analyze.model import CLASSES, SentimentModel
+from wommon.config import DetectSettings
+from wommon.runs.evaluation import binary_scores, three_class_scores
 
 OUT = ROOT / "wommon" / "analyze" / "sentiment_model.npz"
 WRITTEN = ROOT / "training" / "data" / "sentiment_es.txt"
 REVIEW_CLASS = {"strneg": 0, "neg": 0, "mixed": 1, "pos": 2, "strpos": 2}
 TWEET_CLASS = {"negative": 0, "neutral": 1, "positive": 2}
-
-
-def rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def written(path: Path) -> list[tuple[str, int]]:
@@ -166,22 +158,12 @@ def scores(model: SentimentModel, corpus: Corpus, reviews: list[int], tweets: li
     )
 
 
-def halves(n: int) -> tuple[list[int], list[int]]:
-    order = list(range(n))
-    random.Random(0).shuffle(order)
-    return sorted(order[: n // 2]), sorted(order[n // 2 :])
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", nargs="?", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help="first print out-of-sample figures: for each half of es_reviews and es_tweets "
+    args = arguments(
+        __doc__.splitlines()[0],
+        check="first print out-of-sample figures: for each half of es_reviews and es_tweets "
         "(random.Random(0)), a model learnt and tuned on the other halves scores it",
     )
-    args = parser.parse_args()
     tune = args.data / "es_tweets" / "dev.csv"
     corpus = Corpus(
         vader=rows(args.data / "vader_gt" / "tweets.csv"),
