@@ -189,6 +189,22 @@ def test_short_texts_are_told_apart_by_their_words(text: str, language: str | No
     assert detect_language(text) == language
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # Replies open with handles, which the language model reads as another language.
+        ("@user @user @user me lo pase genial", "es"),
+        ("@user @user estas en lo cierto", "es"),
+        ("@ana_88 @luis @pepe lo mas gracioso es que solo fomenta aun mas el odio", "es"),
+        ("@acme_help https://t.co/x1 still waiting for my refund", "en"),
+        # A post that is only a link is read by the link's letters, as it always was.
+        ("https://t.co/CMiE3rlm4O", "en"),
+    ],
+)
+def test_handles_and_links_do_not_sway_the_language(text: str, language: str | None) -> None:
+    assert detect_language(text) == language
+
+
 def test_require_any_keeps_a_common_name_to_its_meaning() -> None:
     orange = BrandSettings(name="Orange", require_any=("factura", "fibra", "bill"))
     matcher = BrandMatcher((orange,))

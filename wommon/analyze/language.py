@@ -38,6 +38,9 @@ _FUNCTION_WORDS = {
 _FUNCTION_SHARE = 0.15
 _OVERRULE_SHARE = 0.5
 _WORD = re.compile(r"[^\W\d_]+")
+# Handles and links are names in no language, and a reply opens with several: "@user
+# @user me lo pase genial" read as Lojban, "@user @user estas en lo cierto" as Esperanto.
+_NOT_LANGUAGE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+")
 
 
 def detect_language(text: str) -> str | None:
@@ -49,8 +52,8 @@ def detect_language(text: str) -> str | None:
 
     The text is lower-cased first: the model reads the capitals of a headline in title
     case ("We Must Destroy Syria For Israel") as names in no language, and such mentions
-    were left unscored."""
-    sample = " ".join(text[:_SAMPLE_CHARS].lower().split())
+    were left unscored. Handles and links are left out, unless they are all there is."""
+    sample = _sample(text)
     if len(sample) < 3:
         return None
     guesses = detect(sample, model="lite", k=3)
@@ -65,6 +68,14 @@ def detect_language(text: str) -> str | None:
     if scored and sum(float(g["score"]) for g in scored) >= MIN_CONFIDENCE:
         return str(scored[0]["lang"])
     return _by_words(sample, share=_FUNCTION_SHARE, at_least=1)
+
+
+def _sample(text: str) -> str:
+    """The opening of `text`, lower-cased, its handles and links left out (kept when the
+    text has nothing else: a link alone is still scored as before)."""
+    opening = text[:_SAMPLE_CHARS].lower()
+    words = " ".join(_NOT_LANGUAGE.sub(" ", opening).split())
+    return words if len(_WORD.findall(words)) else " ".join(opening.split())
 
 
 def _by_words(sample: str, *, share: float, at_least: int) -> str | None:
