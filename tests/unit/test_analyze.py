@@ -127,6 +127,15 @@ def test_spanish_lexicon_reads_laughter_a_turn_and_little_as_vader_would() -> No
     assert spanish_score("un poco caro").compound == spanish_score("caro").compound < 0
 
 
+def test_spanish_lexicon_reads_feelings_not_news() -> None:
+    """How the writer feels ("estoy agotada", "qué injusticia", "odio esperar") counts;
+    a war or an accident in the news is not a bad experience of the writer's own."""
+    for text in ("estoy agotada", "qué injusticia", "odio esperar", "me duele la espalda"):
+        assert spanish_score(text).compound < 0, text
+    assert spanish_score("qué orgullosa estoy").compound > 0
+    assert spanish_score("la guerra y el accidente de ayer").hits == 0
+
+
 def test_other_languages_are_recorded_not_guessed(analyzer: Analyzer) -> None:
     result = analyzer.analyze_text("", "Acme hat mir zweimal die Rechnung geschickt, unglaublich")
     assert result.language == "de"

@@ -39,6 +39,11 @@ _EN = [
         1.3,
         r"\b(not|n[o']t|never|stopped|stop|won'?t|can'?t|cannot|unable to|not able to|fails? to|failed to|(will|would|does|did|do|is|are) ?n[o']t) (work|load|open|connect|log ?in|sign ?in|access|charge|print|sync|update|play|send|arrive|turn on|start|boot|let(ting)? (me|us)|allow(ing)? (me|us)|pair|stream|download|install)\w*",
     ),
+    # the customer kept from using what they paid for
+    (
+        1.3,
+        r"\b(not able to|unable to|can'?t|cannot|could ?n[o']t) (use|view|watch|hear|pay|book|check ?in|redeem|reach|contact)\b",
+    ),
     # the thing itself failing: down, slow, broken apart, gone
     (
         1.2,
@@ -98,6 +103,11 @@ _EN = [
     (
         0.8,
         r"\b(why (is|are|does|do|did|can'?t|won'?t|isn'?t|don'?t|doesn'?t|didn'?t|wasn'?t|has|have)|what happened|what gives|how (long|many more|hard)|seriously)\b",
+    ),
+    # indignant questions: "what's going on?", "how does this happen?", "are you kidding me?"
+    (
+        0.8,
+        r"\bwhat'?s (going on|up with|happening)\b|\bwhat is (going on|happening|this)\b|\bhow (does|did|could|can) this (happen|be)\b|\bwhat (the )?(heck|hell|kind of)\b|\btf is\b|\bwhat are you (playing at|doing)\b|\bare you (kidding|serious|joking)\b",
     ),
     (
         0.7,
