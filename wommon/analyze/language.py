@@ -75,7 +75,7 @@ def _sample(text: str) -> str:
     text has nothing else: a link alone is still scored as before)."""
     opening = text[:_SAMPLE_CHARS].lower()
     words = " ".join(_NOT_LANGUAGE.sub(" ", opening).split())
-    return words if len(_WORD.findall(words)) else " ".join(opening.split())
+    return words if _WORD.search(words) else " ".join(opening.split())
 
 
 def _by_words(sample: str, *, share: float, at_least: int) -> str | None:
